@@ -1,0 +1,37 @@
+# The two commands the README promises: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: install browser run test bench lint data
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+run: install
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: install browser
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check clinic_finder tests app.py pages bench.py
+
+# Rebuild data/clinics.csv from the committed SAMHSA workbook (byte-for-byte reproducible).
+data: install
+	$(BIN)/python -m clinic_finder import-samhsa data/sources/national-directory-su-facilities-2023.xlsx --out data/clinics.csv

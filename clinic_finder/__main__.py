@@ -1,0 +1,5 @@
+import sys
+
+from clinic_finder.cli import main
+
+sys.exit(main())

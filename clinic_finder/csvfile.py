@@ -1,0 +1,279 @@
+"""Reading, validating and writing `data/clinics.csv`.
+
+Reading never raises on bad input: every problem in the file comes back as a `Problem` naming the
+spreadsheet row (header = row 1), the column, what is wrong and the value found, so staff can fix a file
+in one pass. Only a file with no problems yields a table (`LoadResult.clinics`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from clinic_finder.schema import COLUMNS, Clinic
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the shipped file is ~150 KB; the national directory would be ~4 MB
+MAX_ROWS = 50_000  # about 4x every US treatment facility
+COORDINATE_DECIMALS = 6  # ~10 cm; enough for any geocoder, stable in diffs
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a clinics file, said the way a colleague would say it."""
+
+    message: str
+    row: int | None = None  # spreadsheet row number: the header is row 1
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part for part in (f"row {self.row}" if self.row else "", f"column {self.column}" if self.column else "") if part
+        )
+        got = f" (got '{_shorten(self.value)}')" if self.value is not None else ""
+        return f"{where}: {self.message}{got}" if where else f"{self.message}{got}"
+
+
+@dataclass
+class LoadResult:
+    """The outcome of reading a clinics file: the table if valid, else every problem found."""
+
+    clinics: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # harmless things we fixed, e.g. the file's encoding
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.clinics is not None
+
+
+def _shorten(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def read_clinics_csv(path: str | Path) -> LoadResult:
+    """Read and validate a clinics CSV file from disk."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _too_big(size)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult(None, [Problem(f"there is no file at {path}")])
+    except OSError as error:
+        return LoadResult(None, [Problem(f"could not read {path}: {error.strerror or error}")])
+    return parse_clinics_csv(data)
+
+
+def _too_big(size: int) -> LoadResult:
+    return LoadResult(
+        None,
+        [
+            Problem(
+                f"the file is {size / 1_048_576:.1f} MB, more than the {MAX_FILE_BYTES // 1_048_576} MB a clinics "
+                "list can be; is it the right file?"
+            )
+        ],
+    )
+
+
+def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]:
+    """Decode UTF-8 (with or without BOM) or, failing that, Excel's Windows-1252; report binary files."""
+    if data.startswith(b"PK\x03\x04"):
+        return None, [], [Problem("this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → 'CSV UTF-8'")]
+    if b"\x00" in data[:4096]:
+        return None, [], [Problem("this is not a text file (it contains NUL bytes); save the list as 'CSV UTF-8'")]
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), [], []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        return None, [], [
+            Problem(
+                f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[error.start]:02x} at position "
+                f"{error.start}); save it as 'CSV UTF-8'"
+            )
+        ]
+    return text, ["the file was in Windows-1252 (Excel's plain 'CSV' format); it will be saved as UTF-8"], []
+
+
+def _normalise_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def parse_clinics_csv(data: bytes) -> LoadResult:
+    """Validate the bytes of a clinics CSV; see the module docstring for what is reported."""
+    if len(data) > MAX_FILE_BYTES:
+        return _too_big(len(data))
+    text, notes, problems = decode_csv_bytes(data)
+    if text is None:
+        return LoadResult(None, problems, notes)
+    if not text.strip():
+        return LoadResult(
+            None, [Problem("the file is empty; it needs a header row naming the columns: " + ", ".join(COLUMNS))], notes
+        )
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        return LoadResult(None, [Problem(f"the file is not readable as CSV: {error}")], notes)
+    if len(rows) - 1 > MAX_ROWS:
+        return LoadResult(None, [Problem(f"the file has {len(rows) - 1:,} rows, more than the {MAX_ROWS:,} allowed")], notes)
+
+    header = [_normalise_header(name) for name in rows[0]]
+    body = rows[1:]
+    # Excel leaves empty columns at the right edge; drop a column only if it has no header and no values.
+    keep = [i for i, name in enumerate(header) if name or any(i < len(r) and r[i].strip() for r in body)]
+    header_problems = _check_header(header, keep)
+    if header_problems:
+        return LoadResult(None, header_problems, notes)
+    if [header[i] for i in keep] != list(COLUMNS):
+        notes.append("the columns were in a different order; they will be written back in the standard order")
+
+    records: list[tuple[int, dict[str, str]]] = []
+    for index, cells in enumerate(body):
+        row_number = index + 2
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, e.g. at the end of a file saved by Excel
+        extra = [cell for i, cell in enumerate(cells) if i not in keep and cell.strip()]
+        if len(cells) > len(header) or extra:
+            problems.append(
+                Problem(
+                    f"has {len(cells)} cells but the header has {len(keep)} columns "
+                    "(a comma inside a value that is not in quotes?)",
+                    row=row_number,
+                )
+            )
+            continue
+        absent = [header[i] for i in keep if i >= len(cells)]
+        if absent:
+            problems.append(
+                Problem(
+                    f"has only {len(cells)} cells but the header has {len(keep)} columns "
+                    f"(nothing for '{absent[0]}' and after)",
+                    row=row_number,
+                )
+            )
+            continue
+        records.append((row_number, {header[i]: cells[i] for i in keep}))
+
+    result = validate_records(records)
+    return LoadResult(result.clinics if not problems else None, problems + result.problems, notes + result.notes)
+
+
+def _check_header(header: list[str], keep: list[int]) -> list[Problem]:
+    problems: list[Problem] = []
+    names = [header[i] for i in keep]
+    expected = ", ".join(COLUMNS)
+    for i in keep:
+        if not header[i]:
+            problems.append(
+                Problem(f"column {_spreadsheet_column(i)} has values but no name in the header row", row=1)
+            )
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            problems.append(Problem(f"the header names column '{name}' twice", row=1, column=name))
+        seen.add(name)
+    missing = [c for c in COLUMNS if c not in seen]
+    unknown = [n for n in names if n and n not in COLUMNS]
+    for name in unknown:
+        problems.append(
+            Problem(
+                f"'{name}' is not a column of the clinics list; rename or remove it (expected: {expected})",
+                row=1,
+                column=name,
+            )
+        )
+    if missing:
+        problems.append(Problem(f"missing column(s): {', '.join(missing)} (expected: {expected})", row=1))
+    return problems
+
+
+def _spreadsheet_column(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> LoadResult:
+    """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique."""
+    problems: list[Problem] = []
+    clinics: list[dict[str, object]] = []
+    first_row_of_id: dict[str, int] = {}
+    for row_number, record in records:
+        raw_id = str(record.get("id") or "").strip()
+        if raw_id in first_row_of_id:
+            problems.append(
+                Problem(
+                    f"duplicate id; row {first_row_of_id[raw_id]} already uses it (ids must be unique)",
+                    row=row_number,
+                    column="id",
+                    value=raw_id,
+                )
+            )
+        elif raw_id:
+            first_row_of_id[raw_id] = row_number
+        try:
+            clinic = Clinic.model_validate(dict(record))
+        except ValidationError as error:
+            problems.extend(_problems_from(error, row_number, record))
+            continue
+        clinics.append(clinic.model_dump(mode="json"))
+    if problems:
+        return LoadResult(None, problems)
+    return LoadResult(clinics_frame(clinics))
+
+
+def _problems_from(error: ValidationError, row_number: int, record: Mapping[str, object]) -> list[Problem]:
+    problems = []
+    for detail in error.errors(include_url=False):
+        context = detail.get("ctx") or {}
+        column = str(detail["loc"][0]) if detail["loc"] else str(context.get("column", ""))
+        if "value" in context:
+            value = str(context["value"])
+        else:
+            raw = record.get(column, "")
+            value = "" if raw is None else str(raw)
+        problems.append(Problem(detail["msg"], row=row_number, column=column or None, value=value))
+    return problems
+
+
+def clinics_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """A clinics table with exactly the schema's columns, in order, from validated records."""
+    frame = pd.DataFrame.from_records(list(records), columns=list(COLUMNS))
+    text_columns = [c for c in COLUMNS if c not in ("lat", "lon")]
+    frame[text_columns] = frame[text_columns].astype(object)
+    frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
+    return frame.reset_index(drop=True)
+
+
+def _format_cell(column: str, value: object) -> str:
+    if column in ("lat", "lon"):
+        return repr(round(float(value), COORDINATE_DECIMALS))  # type: ignore[arg-type]
+    return "" if value is None else str(value)
+
+
+def clinics_to_csv_bytes(clinics: pd.DataFrame) -> bytes:
+    """Serialise a validated clinics table: UTF-8, LF line ends, schema column order, canonical words."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in clinics[list(COLUMNS)].itertuples(index=False, name=None):
+        writer.writerow([_format_cell(column, value) for column, value in zip(COLUMNS, row, strict=True)])
+    return buffer.getvalue().encode("utf-8")
