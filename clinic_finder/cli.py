@@ -103,6 +103,13 @@ def cmd_import_samhsa(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_dictionary(args: argparse.Namespace) -> int:
+    from clinic_finder.schema import data_dictionary_markdown
+
+    print(data_dictionary_markdown(), end="")
+    return 0
+
+
 def _radius(text: str) -> float | None:
     if text.lower() in {"any", "none", ""}:
         return None
@@ -155,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--out", required=True, help="where to write the CSV")
     importer.add_argument("--states", default="IL,TX", help="comma-separated state codes (default IL,TX)")
     importer.set_defaults(func=cmd_import_samhsa)
+
+    dictionary = commands.add_parser(
+        "data-dictionary",
+        help="print the CSV data dictionary (Markdown)",
+        description="Print the data dictionary of the clinics CSV, generated from the schema, as a Markdown table.",
+    )
+    dictionary.set_defaults(func=cmd_data_dictionary)
     return parser
 
 

@@ -14,11 +14,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
-from pydantic import HttpUrl, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from clinic_finder import geo
@@ -52,6 +60,13 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ZIP_PATTERN = re.compile(r"^\d{5}(?:-\d{4})?$")
 ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HTTP_URL = TypeAdapter(HttpUrl)
+
+
+def _as_text(value: Any) -> str:
+    """Cell text: spreadsheets and pandas give None/NaN for empty cells."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
 
 
 def _meta(label: str, group: str, **extra: Any) -> dict[str, Any]:
@@ -242,9 +257,7 @@ class Clinic(BaseModel):
     @classmethod
     def _blank_is_empty(cls, value: Any) -> Any:
         # Spreadsheets and pandas give None/NaN for empty cells; the schema speaks of blank text.
-        if value is None or (isinstance(value, float) and value != value):
-            return ""
-        return value
+        return _as_text(value) if value is None or (isinstance(value, float) and value != value) else value
 
     @field_validator("id")
     @classmethod
@@ -265,7 +278,7 @@ class Clinic(BaseModel):
     @field_validator("state", mode="before")
     @classmethod
     def _check_state(cls, value: Any) -> str:
-        text = str(value).strip().upper()
+        text = _as_text(value).upper()
         if text not in geo.state_codes():
             raise PydanticCustomError("state", "must be a two-letter US state code such as IL or TX")
         return text
@@ -273,7 +286,7 @@ class Clinic(BaseModel):
     @field_validator("zip", mode="before")
     @classmethod
     def _check_zip(cls, value: Any) -> str:
-        text = str(value).strip()
+        text = _as_text(value)
         if re.fullmatch(r"\d{9}", text):  # ZIP+4 typed without its hyphen
             text = f"{text[:5]}-{text[5:]}"
         if re.fullmatch(r"\d{3,4}", text):
@@ -287,7 +300,7 @@ class Clinic(BaseModel):
     @field_validator("phone", "intake_phone", mode="before")
     @classmethod
     def _check_phone(cls, value: Any, info: Any) -> str:
-        text = str(value).strip()
+        text = _as_text(value)
         if not text:
             if info.field_name == "phone":
                 raise PydanticCustomError("required", "is required and was left blank")
@@ -297,7 +310,7 @@ class Clinic(BaseModel):
     @field_validator("website", mode="before")
     @classmethod
     def _check_website(cls, value: Any) -> str:
-        text = str(value).strip()
+        text = _as_text(value)
         if not text:
             return ""
         if not re.match(r"^https?://", text, flags=re.IGNORECASE):
@@ -311,7 +324,7 @@ class Clinic(BaseModel):
     @field_validator("lat", "lon", mode="before")
     @classmethod
     def _check_coordinate(cls, value: Any, info: Any) -> float:
-        text = str(value).strip()
+        text = _as_text(value)
         if not text:
             raise PydanticCustomError("required", "is required and was left blank")
         try:
@@ -326,7 +339,7 @@ class Clinic(BaseModel):
     @field_validator("location_precision", mode="before")
     @classmethod
     def _check_precision(cls, value: Any) -> str:
-        text = str(value).strip().lower()
+        text = _as_text(value).lower()
         if text not in {p.value for p in LocationPrecision}:
             raise PydanticCustomError("choice", "must be 'address' or 'zip'")
         return text
@@ -340,7 +353,7 @@ class Clinic(BaseModel):
     def _check_availability(cls, value: Any) -> Availability:
         if isinstance(value, Availability):
             return value
-        text = str(value).strip().lower()
+        text = _as_text(value).lower()
         if text not in AVAILABILITY_SPELLINGS:
             raise PydanticCustomError(
                 "availability", "must be yes, no or unknown (Y/N, true/false, 1/0, x or blank are accepted too)"
@@ -353,7 +366,7 @@ class Clinic(BaseModel):
         if isinstance(value, dt.date):
             day = value
         else:
-            text = str(value).strip()
+            text = _as_text(value)
             if not text:
                 raise PydanticCustomError("required", "is required and was left blank")
             try:
@@ -487,3 +500,14 @@ SEARCHABLE: dict[str, ColumnInfo] = {
 def column_info(name: str) -> ColumnInfo:
     """Metadata for a column or for the `medications` shortcut."""
     return SEARCHABLE.get(name) or COLUMN_INFO[name]
+
+
+def data_dictionary_markdown() -> str:
+    """The README's data dictionary, generated from the schema so the two cannot drift apart."""
+    lines = ["| column | label | kind | required | what it holds |", "|---|---|---|---|---|"]
+    for name in COLUMNS:
+        info = COLUMN_INFO[name]
+        kind = f"{info.kind}: {' / '.join(info.choices)}" if info.choices else info.kind
+        help_text = info.help.replace("|", "\\|")
+        lines.append(f"| `{name}` | {info.label} | {kind} | {'yes' if info.required else 'no'} | {help_text} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,97 @@
+"""Writes the numbered CSV fixtures in this folder: `python tests/data/make_fixtures.py`.
+
+Each fixture is a small, named file that shows one thing staff might do to the clinics CSV; the expected
+outcome of each is in tests/test_csv_fixtures.py. The bytes matter (BOM, CRLF, Windows-1252), so they
+are generated rather than typed.
+"""
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HEADER = (
+    "id,name,site,address,address2,city,state,zip,phone,intake_phone,website,lat,lon,location_precision,"
+    "iop,evening,morning,virtual,buprenorphine,naltrexone,vivitrol,methadone,mental_health,spanish,"
+    "medicaid,medicare,private_insurance,sliding_fee,source,last_verified,notes"
+)
+SRC = "SAMHSA National Directory of Substance Use Treatment Facilities 2023"
+ROWS = [
+    "symetria-recovery-chicago,Symetria Recovery,Chicago,3934 North Lincoln Avenue,,Chicago,IL,60613,"
+    "866-440-7429,,,41.9543,-87.6575,zip,yes,yes,yes,yes,yes,yes,yes,yes,yes,no,no,no,yes,yes,"
+    f"{SRC},2023-06-29,Schedule stated company-wide by the operator.",
+    "symetria-recovery-houston,Symetria Recovery,Houston,17347 Village Green Drive,Suite 104,Houston,TX,77040,"
+    "866-440-7429,281-343-3654,,29.8744,-95.5278,zip,yes,yes,yes,yes,yes,yes,yes,yes,yes,no,no,no,yes,yes,"
+    f"{SRC},2023-06-29,",
+    "human-support-services,Human Support Services,,988 North Illinois Route 3,,Waterloo,IL,62298,"
+    "618-939-4444 x1210,618-939-4444 x1257,https://example.org/hss,38.3223,-90.1478,zip,yes,unknown,unknown,"
+    f"yes,yes,no,no,no,no,no,yes,yes,yes,yes,{SRC},2023-06-29,",
+]
+
+
+def cells(row: str) -> list[str]:
+    return row.split(",")
+
+
+def join(parts: list[str]) -> str:
+    return ",".join(parts)
+
+
+def with_cell(row: str, column: str, value: str) -> str:
+    parts = cells(row)
+    parts[HEADER.split(",").index(column)] = value
+    return join(parts)
+
+
+def lines(*rows: str, header: str = HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+def write(name: str, text: str | bytes) -> None:
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    (HERE / name).write_bytes(data)
+
+
+def main() -> None:
+    write("001-valid.csv", lines(*ROWS))
+    write("002-valid-utf8-bom-crlf.csv", b"\xef\xbb\xbf" + lines(*ROWS).replace("\n", "\r\n").encode())
+    write(
+        "003-valid-excel-windows-1252.csv",
+        lines(ROWS[0], with_cell(ROWS[1], "notes", "Se habla español"), ROWS[2]).replace("\n", "\r\n").encode("cp1252"),
+    )
+    write("004-valid-blank-trailing-lines.csv", lines(*ROWS) + "\n,,,\n\n")
+    header = HEADER.split(",")
+    order = list(reversed(range(len(header))))
+    write(
+        "005-valid-reordered-columns.csv",
+        lines(*(join([cells(r)[i] for i in order]) for r in ROWS), header=join([header[i] for i in order])),
+    )
+    spelled = ROWS[2]
+    for column, value in [("evening", "Y"), ("morning", "n"), ("virtual", "TRUE"), ("buprenorphine", "x"),
+                          ("naltrexone", "0"), ("vivitrol", ""), ("methadone", "False"), ("spanish", "1")]:
+        spelled = with_cell(spelled, column, value)
+    write("006-valid-common-spellings.csv", lines(ROWS[0], ROWS[1], spelled))
+    cambridge = with_cell(with_cell(with_cell(with_cell(with_cell(with_cell(
+        ROWS[2], "id", "cambridge-example"), "city", "Cambridge"), "state", "MA"), "zip", "02139-4307"),
+        "lat", "42.3647"), "lon", "-71.1042")
+    write("007-valid-zip-plus4-leading-zero.csv", lines(ROWS[0], with_cell(cambridge, "phone", "(617) 555 0123")))
+    write("010-empty.csv", "")
+    write("011-header-only.csv", HEADER + "\n")
+    write("012-missing-column.csv", lines(*(join(cells(r)[:-1]) for r in ROWS), header=join(header[:-1])))
+    write("013-extra-column.csv", lines(*(r + ",42" for r in ROWS), header=HEADER + ",rating"))
+    write("014-duplicate-id.csv", lines(ROWS[0], ROWS[1], with_cell(ROWS[2], "id", "symetria-recovery-chicago")))
+    write("015-zip-in-wrong-state.csv", lines(ROWS[0], with_cell(ROWS[1], "zip", "60613"), ROWS[2]))
+    swapped = with_cell(with_cell(ROWS[0], "lat", "-87.6575"), "lon", "41.9543")
+    write("016-swapped-coordinates.csv", lines(swapped, with_cell(ROWS[1], "lon", "95.5278"), ROWS[2]))
+    broken = ROWS[2]
+    for column, value in [("phone", "call us"), ("website", "www.example.org"), ("evening", "sometimes"),
+                          ("last_verified", "2999-01-01"), ("source", ""), ("lat", "north")]:
+        broken = with_cell(broken, column, value)
+    write("017-many-problems-in-one-row.csv", lines(ROWS[0], ROWS[1], broken))
+    write("018-zip-lost-leading-zero.csv", lines(ROWS[0], with_cell(cambridge, "zip", "2139")))
+    write("019-unquoted-comma.csv", lines(ROWS[0], with_cell(ROWS[1], "address2", "Suite 104, Floor 2"), ROWS[2]))
+    write("020-excel-workbook.csv", b"PK\x03\x04\x14\x00\x06\x00 not really a csv")
+    write("021-bad-dates-and-ids.csv", lines(
+        with_cell(ROWS[0], "last_verified", "06/29/2023"), with_cell(ROWS[1], "id", "Symetria Houston"), ROWS[2]))
+
+
+if __name__ == "__main__":
+    main()

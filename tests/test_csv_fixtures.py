@@ -1,0 +1,175 @@
+"""Every fixture under tests/data/ with the outcome staff should see: valid, or every problem by row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clinic_finder.csvfile import MAX_FILE_BYTES, clinics_to_csv_bytes, parse_clinics_csv, read_clinics_csv
+from clinic_finder.schema import COLUMNS
+
+DATA = Path(__file__).resolve().parent / "data"
+
+VALID = [
+    # fixture, clinics, a note we expect (or "")
+    ("001-valid.csv", 3, ""),
+    ("002-valid-utf8-bom-crlf.csv", 3, ""),
+    ("003-valid-excel-windows-1252.csv", 3, "Windows-1252"),
+    ("004-valid-blank-trailing-lines.csv", 3, ""),
+    ("005-valid-reordered-columns.csv", 3, "different order"),
+    ("006-valid-common-spellings.csv", 3, ""),
+    ("007-valid-zip-plus4-leading-zero.csv", 2, ""),
+]
+
+INVALID = [
+    ("010-empty.csv", ["the file is empty; it needs a header row naming the columns: id, name, site,"]),
+    ("011-header-only.csv", ["the file has a header row but no clinics"]),
+    ("012-missing-column.csv", ["row 1: missing column(s): notes (expected: id, name,"]),
+    ("013-extra-column.csv", ["row 1, column rating: 'rating' is not a column of the clinics list; rename or remove it"]),
+    (
+        "014-duplicate-id.csv",
+        ["row 4, column id: duplicate id; row 2 already uses it (ids must be unique) (got 'symetria-recovery-chicago')"],
+    ),
+    ("015-zip-in-wrong-state.csv", ["row 3, column zip: belongs to IL, not to TX (got '60613')"]),
+    (
+        "016-swapped-coordinates.csv",
+        [
+            "row 2, column lat: lat/lon -87.6575, 41.9543 lie 9,219 miles from the centre of ZIP 60613 (at most 50 "
+            "expected; swapped or sign-flipped coordinates?) (got '-87.6575, 41.9543')",
+            "row 3, column lat: lat/lon 29.8744, 95.5278 lie 8,245 miles from the centre of ZIP 77040",
+        ],
+    ),
+    (
+        "017-many-problems-in-one-row.csv",
+        [
+            "row 4, column phone: is not a phone number; write a US number like 312-555-0100 (extension: x12) "
+            "(got 'call us')",
+            "row 4, column website: must be blank or a web address starting with http:// or https:// "
+            "(got 'www.example.org')",
+            "row 4, column lat: must be a number in decimal degrees, like 41.9543 (got 'north')",
+            "row 4, column evening: must be yes, no or unknown (Y/N, true/false, 1/0, x or blank are accepted too) "
+            "(got 'sometimes')",
+            "row 4, column source: is required and was left blank (got '')",
+            "row 4, column last_verified: is in the future; use the date the row was actually checked "
+            "(got '2999-01-01')",
+        ],
+    ),
+    (
+        "018-zip-lost-leading-zero.csv",
+        ["row 3, column zip: has fewer than 5 digits; a spreadsheet probably dropped its leading zeros (got '2139')"],
+    ),
+    ("019-unquoted-comma.csv", ["row 3: has 32 cells but the header has 31 columns (a comma inside a value"]),
+    ("020-excel-workbook.csv", ["this is an Excel workbook (.xlsx), not a CSV"]),
+    (
+        "021-bad-dates-and-ids.csv",
+        [
+            "row 2, column last_verified: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '06/29/2023')",
+            "row 3, column id: must be a lowercase slug of letters, digits and hyphens",
+        ],
+    ),
+]
+
+
+def test_every_fixture_has_an_expected_outcome() -> None:
+    """A new fixture without an expectation here would silently test nothing."""
+    named = {name for name, *_ in VALID} | {name for name, _ in INVALID}
+    assert named == {p.name for p in DATA.glob("*.csv")}
+
+
+@pytest.mark.parametrize(("fixture", "count", "note"), VALID)
+def test_valid_fixture_loads(fixture: str, count: int, note: str) -> None:
+    result = read_clinics_csv(DATA / fixture)
+    assert result.problems == []
+    assert result.clinics is not None and len(result.clinics) == count
+    assert list(result.clinics.columns) == list(COLUMNS)
+    if note:
+        assert any(note in n for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize(("fixture", "expected"), INVALID)
+def test_invalid_fixture_reports_every_problem(fixture: str, expected: list[str]) -> None:
+    result = read_clinics_csv(DATA / fixture)
+    messages = [str(p) for p in result.problems]
+    assert result.clinics is None
+    assert len(messages) == len(expected), messages
+    for message, start in zip(messages, expected, strict=True):
+        assert message.startswith(start), message
+
+
+def test_common_spellings_are_written_back_as_canonical_words() -> None:
+    result = read_clinics_csv(DATA / "006-valid-common-spellings.csv")
+    assert result.clinics is not None
+    row = result.clinics.set_index("id").loc["human-support-services"]
+    assert row[["evening", "morning", "virtual", "buprenorphine", "naltrexone", "vivitrol", "methadone", "spanish"]
+               ].tolist() == ["yes", "no", "yes", "yes", "no", "unknown", "no", "yes"]
+    written = clinics_to_csv_bytes(result.clinics).decode()
+    assert ",Y," not in written and "TRUE" not in written and "False" not in written
+
+
+def test_zip_keeps_leading_zero_and_phone_is_normalised() -> None:
+    result = read_clinics_csv(DATA / "007-valid-zip-plus4-leading-zero.csv")
+    assert result.clinics is not None
+    row = result.clinics.set_index("id").loc["cambridge-example"]
+    assert row["zip"] == "02139-4307"
+    assert row["phone"] == "617-555-0123"
+    assert ",02139-4307," in clinics_to_csv_bytes(result.clinics).decode()
+
+
+@pytest.mark.parametrize(
+    "fixture", ["002-valid-utf8-bom-crlf.csv", "003-valid-excel-windows-1252.csv", "005-valid-reordered-columns.csv"]
+)
+def test_variants_round_trip_to_the_same_canonical_file(fixture: str) -> None:
+    """BOM, CRLF, Windows-1252 and column order are reading details: the written file is the canonical one."""
+    canonical = read_clinics_csv(DATA / "001-valid.csv").clinics
+    variant = read_clinics_csv(DATA / fixture).clinics
+    assert canonical is not None and variant is not None
+    variant_bytes = clinics_to_csv_bytes(variant)
+    if "1252" in fixture:
+        assert "Se habla español".encode() in variant_bytes
+        variant_bytes = variant_bytes.replace(b"Se habla espa\xc3\xb1ol", b"")
+    assert variant_bytes == clinics_to_csv_bytes(canonical)
+
+
+def test_shipped_file_round_trips_byte_for_byte() -> None:
+    path = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
+    result = read_clinics_csv(path)
+    assert result.clinics is not None
+    assert clinics_to_csv_bytes(result.clinics) == path.read_bytes()
+
+
+def test_huge_file_is_refused_with_its_size(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes((DATA / "001-valid.csv").read_bytes() + b"x" * (MAX_FILE_BYTES + 1))
+    result = read_clinics_csv(huge)
+    assert result.clinics is None
+    assert [str(p) for p in result.problems] == ["the file is 20.0 MB, more than the 20 MB a clinics list can be; "
+                                                 "is it the right file?"]
+
+
+def test_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import clinic_finder.csvfile as csvfile
+
+    monkeypatch.setattr(csvfile, "MAX_ROWS", 2)
+    result = parse_clinics_csv((DATA / "001-valid.csv").read_bytes())
+    assert [str(p) for p in result.problems] == ["the file has 3 rows, more than the 2 allowed"]
+
+
+def test_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    result = read_clinics_csv(tmp_path / "nope.csv")
+    assert result.clinics is None and "there is no file at" in str(result.problems[0])
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\x00\x01\x02", "this is not a text file (it contains NUL bytes)"),
+        (b"id,name\n\x81\x8d\x8f\x90\x9d", "the file is neither UTF-8 nor Windows-1252 text (byte 0x81"),
+        (b"   \n\n", "the file is empty"),
+        (b'id,name\n"unclosed, quote\n', "missing column(s)"),
+    ],
+)
+def test_unreadable_bytes_get_a_clear_message(data: bytes, expected: str) -> None:
+    result = parse_clinics_csv(data)
+    assert result.clinics is None
+    assert str(result.problems[0]).startswith(expected) or expected in str(result.problems[0])
