@@ -1,0 +1,296 @@
+"""What the finder page shows, as plain functions: search state <-> URL, result cards, counts, downloads.
+
+The page (`app.py`) only turns widgets into a `SearchState` and these values into Streamlit elements.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus
+
+import pandas as pd
+
+from clinic_finder.schema import COLUMN_INFO, COLUMNS, PAYMENT_COLUMNS, SEARCHABLE, column_info
+from clinic_finder.search import SearchResult
+
+RADIUS_CHOICES: tuple[int | None, ...] = (5, 10, 25, 50, 100, None)  # miles; None = any distance
+DEFAULT_RADIUS = 25
+# Services people filter on, in the order they think of them; every one is in the schema's vocabulary.
+SERVICE_FILTERS: tuple[str, ...] = (
+    "evening", "morning", "virtual", "medications", "buprenorphine", "naltrexone", "vivitrol", "methadone",
+    "mental_health", "spanish",
+)  # fmt: skip
+PAYMENT_FILTERS: tuple[str, ...] = PAYMENT_COLUMNS
+# Badges on each result: what a caller most wants to know, in that order.
+BADGE_COLUMNS: tuple[str, ...] = (*SERVICE_FILTERS[:3], *SERVICE_FILTERS[4:], *PAYMENT_COLUMNS)
+NATIONAL_HELPLINE = "1-800-662-4357"
+MAX_LOCATION_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """Everything that defines a search; it round-trips through the URL query."""
+
+    location: str = ""
+    radius: int | None = DEFAULT_RADIUS
+    services: tuple[str, ...] = ()
+    payment: tuple[str, ...] = ()
+    include_unknown: bool = False
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return self.services + self.payment
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    state: SearchState
+    notes: list[str] = field(default_factory=list)  # parameters we ignored, said kindly
+
+
+def _first(value: str | Sequence[str] | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else (value[-1] if value else "")
+
+
+def _names(text: str, allowed: Sequence[str], what: str, notes: list[str]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for name in (n.strip().lower() for n in text.split(",")):
+        if not name:
+            continue
+        if name in allowed:
+            if name not in chosen:
+                chosen.append(name)
+        else:
+            notes.append(f"Ignored the unknown {what} '{name[:40]}' in the link.")
+    # canonical order, so the same search always has the same URL
+    return tuple(n for n in allowed if n in chosen)
+
+
+def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:
+    """Read `zip`, `radius`, `services`, `payment`, `unknown` from a URL query; ignore bad values with a note."""
+    notes: list[str] = []
+    location = " ".join(_first(params.get("zip")).split())[:MAX_LOCATION_LENGTH]
+    radius: int | None = DEFAULT_RADIUS
+    radius_text = _first(params.get("radius")).strip().lower()
+    if radius_text:
+        if radius_text in {"any", "all", "none"}:
+            radius = None
+        elif radius_text.isdigit() and int(radius_text) in RADIUS_CHOICES:
+            radius = int(radius_text)
+        else:
+            choices = ", ".join(str(r) for r in RADIUS_CHOICES if r is not None)
+            notes.append(f"Ignored radius '{radius_text[:20]}' in the link (choose {choices} or any); using 25 miles.")
+    services = _names(_first(params.get("services")), SERVICE_FILTERS, "service", notes)
+    payment = _names(_first(params.get("payment")), PAYMENT_FILTERS, "payment option", notes)
+    unknown_text = _first(params.get("unknown")).strip().lower()
+    include_unknown = unknown_text in {"1", "true", "yes", "on"}
+    if unknown_text and unknown_text not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        notes.append(f"Ignored unknown='{unknown_text[:20]}' in the link (use 1 or 0).")
+    known = {"zip", "radius", "services", "payment", "unknown"}
+    for key in params:
+        if key not in known:
+            notes.append(f"Ignored '{str(key)[:40]}' in the link.")
+    return ParsedQuery(SearchState(location, radius, services, payment, include_unknown), notes)
+
+
+def query_from_state(state: SearchState) -> dict[str, str]:
+    """The URL query for a search; defaults are left out so links stay short."""
+    query: dict[str, str] = {}
+    if state.location:
+        query["zip"] = state.location
+    if state.radius != DEFAULT_RADIUS:
+        query["radius"] = "any" if state.radius is None else str(state.radius)
+    if state.services:
+        query["services"] = ",".join(state.services)
+    if state.payment:
+        query["payment"] = ",".join(state.payment)
+    if state.include_unknown:
+        query["unknown"] = "1"
+    return query
+
+
+def summary_line(result: SearchResult, state: SearchState) -> str:
+    """E.g. '12 confirmed · 231 more might — call to ask'."""
+    if not state.required:
+        return f"{result.confirmed} {'clinic' if result.confirmed == 1 else 'clinics'}"
+    line = f"{result.confirmed} confirmed"
+    if result.maybe:
+        line += f" · {result.maybe} more might — call to ask"
+        if not state.include_unknown:
+            line += " (tick “also show clinics where this is unknown” to see them)"
+    return line
+
+
+def tel_href(phone: str) -> str:
+    """RFC 3966 link for a stored phone such as 630-620-6616 x100."""
+    match = re.fullmatch(r"(\d{3})-(\d{3})-(\d{4})(?: x(\d+))?", phone)
+    if not match:
+        return ""
+    href = f"tel:+1-{match.group(1)}-{match.group(2)}-{match.group(3)}"
+    return href + (f";ext={match.group(4)}" if match.group(4) else "")
+
+
+def full_address(row: Mapping[str, object]) -> str:
+    parts = [str(row["address"]), str(row["address2"] or "")]
+    street = ", ".join(p for p in parts if p)
+    return f"{street}, {row['city']}, {row['state']} {row['zip']}"
+
+
+def directions_url(row: Mapping[str, object]) -> str:
+    """A directions link (opened only if the person taps it)."""
+    return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(full_address(row))
+
+
+@dataclass(frozen=True)
+class Badge:
+    column: str
+    label: str
+    status: str  # yes / no / unknown
+    help: str
+
+    @property
+    def text(self) -> str:
+        if self.status == "yes":
+            return f"✓ {self.label}"
+        if self.status == "no":
+            return f"✗ {self.label}: no"
+        return f"? {self.label}: unknown — call to confirm"
+
+
+def badges(row: Mapping[str, object], columns: Sequence[str] = BADGE_COLUMNS) -> list[Badge]:
+    """yes / no / unknown for each badge column; unknown is never shown as yes or no."""
+    return [Badge(c, COLUMN_INFO[c].label, str(row[c]), COLUMN_INFO[c].help) for c in columns]
+
+
+def distance_text(miles: float) -> str:
+    if miles != miles:  # NaN: no origin
+        return ""
+    return "here" if miles < 0.05 else f"{miles:.1f} miles"
+
+
+def group_by_state_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Without a location: every clinic ordered by state, then city and name (the page adds state headings)."""
+    return sorted(rows, key=lambda r: (str(r["state"]), str(r["city"]), str(r["name"]), str(r["site"])))
+
+
+def no_results_advice(state: SearchState) -> str:
+    """What to try when nothing matched, and a number that always helps."""
+    tips = []
+    if state.location and state.radius is not None and state.radius < max(r for r in RADIUS_CHOICES if r):
+        tips.append("choose a wider distance")
+    if state.required:
+        tips.append("untick a filter")
+        if not state.include_unknown:
+            tips.append("tick “also show clinics where this is unknown”")
+    advice = f"No clinics match this search. Try to {', or '.join(tips)}. " if tips else "No clinics match. "
+    return advice + (
+        f"SAMHSA's National Helpline, [{NATIONAL_HELPLINE}](tel:+1-800-662-4357), can also find treatment "
+        "near you: free, confidential, 24/7, in English and Spanish."
+    )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: object) -> str:
+    """Text from the CSV shown literally in Streamlit markdown (no links, emphasis or colour directives)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+BADGE_COLOURS = {"yes": "green", "no": "gray", "unknown": "orange"}
+
+
+@dataclass(frozen=True)
+class ClinicCard:
+    """One result as the list and the map's side panel show it."""
+
+    row: Mapping[str, object]
+    badges: list[Badge]
+    glossary_links: dict[str, str]
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, object], glossary_url: Callable[[str], str]) -> ClinicCard:
+        shown = badges(row)
+        return cls(row, shown, {b.column: glossary_url(b.column) for b in shown})
+
+    @property
+    def title(self) -> str:
+        site = str(self.row.get("site") or "")
+        return f"{self.row['name']} — {site}" if site else str(self.row["name"])
+
+    def heading_markdown(self, include_distance: bool) -> str:
+        distance = distance_text(float(self.row.get("distance_miles", float("nan")))) if include_distance else ""
+        return f"**{md_escape(self.title)}**" + (f" · {distance}" if distance else "")
+
+    def body_markdown(self) -> str:
+        row = self.row
+        lines = [md_escape(full_address(row))]
+        if row["location_precision"] == "zip":
+            lines[0] += " · *approximate location (ZIP centre)*"
+        contact = [f"📞 [{md_escape(row['phone'])}]({tel_href(str(row['phone']))})"]
+        if row.get("intake_phone"):
+            contact.append(f"Intake [{md_escape(row['intake_phone'])}]({tel_href(str(row['intake_phone']))})")
+        contact.append(f"[Directions]({directions_url(row)})")
+        if row.get("website"):
+            contact.append(f"[Website]({str(row['website']).replace(')', '%29').replace(' ', '%20')})")
+        lines.append(" · ".join(contact))
+        unknown = str(row.get("unknown_services") or "")
+        if unknown:
+            names = ", ".join(column_info(c).label for c in unknown.split(", "))
+            lines.append(f":orange[**Might match — unknown — call to confirm:** {md_escape(names)}]")
+        lines.append(
+            " ".join(
+                f"[:{BADGE_COLOURS.get(b.status, 'gray')}-badge[{md_escape(b.text)}]]({self.glossary_links[b.column]})"
+                for b in self.badges
+            )
+        )
+        if row.get("notes"):
+            lines.append(f"*{md_escape(row['notes'])}*")
+        lines.append(f"Source: {md_escape(row['source'])} · last verified {md_escape(row['last_verified'])}")
+        return "  \n".join(lines)
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix text a spreadsheet would run as a formula with an apostrophe (OWASP's CSV-injection advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def results_csv_bytes(result: pd.DataFrame) -> bytes:
+    """The current results as CSV for download: schema columns + distance in miles, formulas neutralised."""
+    columns = [*COLUMNS, "distance_miles"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in result[columns].itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(columns, row, strict=True):
+            if column == "distance_miles":
+                cells.append("" if value != value else f"{value:.2f}")
+            elif column in ("lat", "lon"):
+                cells.append(repr(float(value)))  # numbers, never formulas
+            else:
+                cells.append(neutralise_formula("" if value is None else str(value)))
+        writer.writerow(cells)
+    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads accents correctly
+
+
+def filter_label(name: str) -> str:
+    return column_info(name).label
+
+
+def filter_help(name: str) -> str:
+    return column_info(name).help
+
+
+assert set(SERVICE_FILTERS) <= set(SEARCHABLE) and set(PAYMENT_FILTERS) <= set(SEARCHABLE)
