@@ -24,7 +24,7 @@ def _crisis_lines() -> None:
 
 
 def _footer(next_page: explainer.ExplainerPage | None) -> None:
-    st.info(explainer.disclaimer_markdown(), icon="ℹ️")
+    st.info(explainer.disclaimer_markdown(), icon=":material/info:")
     if next_page is not None:
         _markdown(f"Next: [{next_page.title}]({next_page.url_path})")
     _markdown(f"### [🔎 Search for a program near you]({explainer.FINDER_URL})")
