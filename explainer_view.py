@@ -15,7 +15,7 @@ _HEADINGS = {1: st.title, 2: st.header, 3: st.subheader}
 
 def _markdown(text: str) -> None:
     # Our own content only: HTML is allowed so links inside the app open in the same tab.
-    st.markdown(explainer.same_tab_links(text), unsafe_allow_html=True)
+    st.markdown(explainer.display_markdown(text), unsafe_allow_html=True)
 
 
 def _crisis_lines() -> None:

@@ -174,6 +174,18 @@ def same_tab_links(markdown: str) -> str:
     return _LINK.sub(replace, markdown)
 
 
+def display_markdown(markdown: str) -> str:
+    """Markdown as the pages show it: citations as small superscripts, and `same_tab_links`.
+
+    `[TIP 47](#sources)` becomes `<sup>[TIP 47](#sources)</sup>`, so a citation reads as a reference
+    rather than as a link in the sentence. Render with `st.markdown(..., unsafe_allow_html=True)`.
+    """
+    cited = re.sub(
+        r"\[([^\]]+)\]\(#" + SOURCES_ANCHOR + r"\)", r"<sup>[\1](#" + SOURCES_ANCHOR + ")</sup>", markdown
+    )
+    return same_tab_links(cited)
+
+
 # ---- the glossary, derived from the schema's service vocabulary ----
 
 

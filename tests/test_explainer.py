@@ -337,6 +337,12 @@ def test_same_tab_links_changes_only_links_inside_the_app_and_phone_links() -> N
     )
 
 
+def test_display_markdown_sets_citations_apart_and_keeps_links_in_the_tab() -> None:
+    assert explainer.display_markdown("Yes. [TIP 47](#sources) See [FAQ](/FAQ).") == (
+        'Yes. <sup>[TIP 47](#sources)</sup> See <a href="/FAQ" target="_self">FAQ</a>.'
+    )
+
+
 def test_package_never_imports_streamlit() -> None:
     for module in (REPO_ROOT / "clinic_finder").rglob("*.py"):
         assert not re.search(r"^\s*(import|from)\s+streamlit\b", module.read_text(encoding="utf-8"), re.M), module
