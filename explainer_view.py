@@ -27,7 +27,7 @@ def _footer(next_page: explainer.ExplainerPage | None) -> None:
     st.info(explainer.disclaimer_markdown(), icon=":material/info:")
     if next_page is not None:
         _markdown(f"Next: [{next_page.title}]({next_page.url_path})")
-    _markdown(f"### [🔎 Search for a program near you]({explainer.FINDER_URL})")
+    _markdown(f"### [Search for a program near you →]({explainer.FINDER_URL})")
 
 
 def show_explainer_page(slug: str) -> None:
