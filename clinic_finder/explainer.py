@@ -59,7 +59,7 @@ PAGES: dict[str, ExplainerPage] = {
                       "/IOP_or_residential", "4_IOP_or_residential.py"),
         ExplainerPage("choosing-a-program", "Choosing and calling a program", "choosing-a-program.md",
                       "/Choosing_a_program", "5_Choosing_a_program.py"),
-        ExplainerPage("faq", "Questions people ask", "faq.md", "/FAQ", "6_FAQ.py"),
+        ExplainerPage("faq", "Questions people ask (FAQ)", "faq.md", "/FAQ", "6_FAQ.py"),
     )
 }
 GLOSSARY_FILE = "glossary.md"
