@@ -1,0 +1,322 @@
+"""Plain-language explainer pages about intensive outpatient programs (IOP), and their glossary.
+
+The words live in Markdown files under `content/` (one file per page) so that people who do not
+program can edit them; this module only reads and checks them. Nothing here imports streamlit:
+`explainer_view.py` renders what this module returns.
+
+Conventions in the Markdown files (see `docs/explainer.md`):
+
+- `# Title` on the first line; `## Heading` and `### Subheading` below it. A heading may end with an
+  explicit anchor, `## Buprenorphine {#buprenorphine}`; without one the anchor is made from the words.
+- Links inside the app start with `/`: `/` is the finder, `/Glossary#medicaid` a glossary entry.
+- Citations in the text are links to the page's own sources: `[TIP 47](#sources)`.
+- Every page ends with `## Sources {#sources}`, a list of the works it relies on.
+
+The finder uses `crisis_lines_markdown()`, `glossary_url()` and `newcomer_facts()` (or
+`newcomer_panel_markdown()`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from clinic_finder.schema import SEARCHABLE
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+FINDER_URL = "/"
+GLOSSARY_URL = "/Glossary"
+SOURCES_ANCHOR = "sources"
+
+
+@dataclass(frozen=True)
+class ExplainerPage:
+    """One explainer page: its text is `content/<file>`, its script `pages/<script>`."""
+
+    slug: str
+    title: str
+    file: str
+    url_path: str
+    script: str
+
+
+# Streamlit serves `pages/N_Some_Name.py` at `/Some_Name`; the numbers keep these pages in reading order,
+# before the staff page, in the sidebar.
+PAGES: dict[str, ExplainerPage] = {
+    page.slug: page
+    for page in (
+        ExplainerPage("what-is-an-iop", "What is an IOP?", "what-is-an-iop.md", "/What_is_an_IOP",
+                      "1_What_is_an_IOP.py"),
+        ExplainerPage("a-week-in-iop", "What a week looks like", "a-week-in-iop.md", "/A_week_in_IOP",
+                      "2_A_week_in_IOP.py"),
+        ExplainerPage("medications-and-mental-health", "Medications and mental health",
+                      "medications-and-mental-health.md", "/Medications_and_mental_health",
+                      "3_Medications_and_mental_health.py"),
+        ExplainerPage("iop-or-residential", "IOP or residential rehab?", "iop-or-residential.md",
+                      "/IOP_or_residential", "4_IOP_or_residential.py"),
+        ExplainerPage("choosing-a-program", "Choosing and calling a program", "choosing-a-program.md",
+                      "/Choosing_a_program", "5_Choosing_a_program.py"),
+        ExplainerPage("faq", "Questions people ask (FAQ)", "faq.md", "/FAQ", "6_FAQ.py"),
+    )
+}
+GLOSSARY_FILE = "glossary.md"
+GLOSSARY_SCRIPT = "7_Glossary.py"
+NEWCOMER_FILE = "newcomer.md"
+DISCLAIMER_FILE = "disclaimer.md"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the Markdown under it, up to the next heading.
+
+    `level` is 1 for the page title, 2 for `##`, 3 for `###`; 0 for text before the first heading.
+    """
+
+    level: int
+    heading: str
+    anchor: str
+    body: str
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One term of the glossary, keyed by the schema's glossary slug."""
+
+    slug: str
+    term: str
+    text: str
+    more_label: str
+    more_url: str
+
+    @property
+    def url(self) -> str:
+        return f"{GLOSSARY_URL}#{self.slug}"
+
+
+# ---- reading the Markdown ----
+
+_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*(?:\{#([A-Za-z0-9_-]+)\})?\s*$")
+_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
+_CITATION = re.compile(r"[ \t]*\[[^\]]*\]\(#" + SOURCES_ANCHOR + r"\)")
+_READ_MORE = re.compile(r"^\[(Read more[^\]]*)\]\(([^)\s]+)\)$")
+
+
+def slugify(text: str) -> str:
+    """The anchor made from a heading's words: 'Can I keep working?' -> 'can-i-keep-working'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@cache
+def read_content(file: str) -> str:
+    """The text of `content/<file>`."""
+    return (CONTENT_DIR / file).read_text(encoding="utf-8")
+
+
+def parse_sections(markdown: str) -> list[Section]:
+    """Split Markdown into sections at its `#`, `##` and `###` headings (not inside code fences)."""
+    sections: list[Section] = []
+    level, heading, anchor, lines = 0, "", "", []
+    in_fence = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING.match(line)
+        if match:
+            if heading or "".join(lines).strip():
+                sections.append(Section(level, heading, anchor, "\n".join(lines).strip()))
+            level, heading = len(match.group(1)), match.group(2).strip()
+            anchor = match.group(3) or slugify(heading)
+            lines = []
+        else:
+            lines.append(line)
+    if heading or "".join(lines).strip():
+        sections.append(Section(level, heading, anchor, "\n".join(lines).strip()))
+    return sections
+
+
+def sections(slug: str) -> list[Section]:
+    """The sections of an explainer page, title first, sources last."""
+    return parse_sections(read_content(PAGES[slug].file))
+
+
+def page_anchors(slug: str) -> set[str]:
+    """Every anchor a link can point to on an explainer page."""
+    return {s.anchor for s in sections(slug) if s.level}
+
+
+def disclaimer_markdown() -> str:
+    """The medical disclaimer shown on every explainer page."""
+    return read_content(DISCLAIMER_FILE).strip()
+
+
+def links(markdown: str) -> list[tuple[str, str]]:
+    """Every Markdown link in a text, as (text, url)."""
+    return _LINK.findall(markdown)
+
+
+def same_tab_links(markdown: str) -> str:
+    """Turn links inside the app (`/...`) and phone links into HTML links that open in the same tab.
+
+    Streamlit opens every Markdown link except `#anchor` in a new tab. That suits outside sources, but
+    a newcomer moving between these pages, or tapping a phone number, should stay where they are.
+    Render the result with `st.markdown(..., unsafe_allow_html=True)`.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        text, url = match.group(1), match.group(2)
+        if url.startswith(("/", "tel:", "sms:")):
+            return f'<a href="{url}" target="_self">{text}</a>'
+        return match.group(0)
+
+    return _LINK.sub(replace, markdown)
+
+
+def display_markdown(markdown: str) -> str:
+    """Markdown as the pages show it: citations as small superscripts, and `same_tab_links`.
+
+    `[TIP 47](#sources)` becomes `<sup>[TIP 47](#sources)</sup>`, so a citation reads as a reference
+    rather than as a link in the sentence. Render with `st.markdown(..., unsafe_allow_html=True)`.
+    """
+    cited = re.sub(
+        r"\[([^\]]+)\]\(#" + SOURCES_ANCHOR + r"\)", r"<sup>[\1](#" + SOURCES_ANCHOR + ")</sup>", markdown
+    )
+    return same_tab_links(cited)
+
+
+# ---- the glossary, derived from the schema's service vocabulary ----
+
+
+@cache
+def glossary() -> dict[str, GlossaryEntry]:
+    """The glossary, keyed by glossary slug, in the order of `content/glossary.md`."""
+    entries: dict[str, GlossaryEntry] = {}
+    for section in parse_sections(read_content(GLOSSARY_FILE)):
+        if section.level != 2 or section.anchor == SOURCES_ANCHOR:
+            continue
+        text_lines, more_label, more_url = [], "", ""
+        for line in section.body.splitlines():
+            match = _READ_MORE.match(line.strip())
+            if match:
+                more_label, more_url = match.groups()
+            else:
+                text_lines.append(line)
+        entries[section.anchor] = GlossaryEntry(
+            slug=section.anchor,
+            term=section.heading,
+            text="\n".join(text_lines).strip(),
+            more_label=more_label,
+            more_url=more_url,
+        )
+    return entries
+
+
+def glossary_intro_and_sources() -> tuple[str, str]:
+    """The glossary page's introduction and its sources list (Markdown)."""
+    intro, sources = "", ""
+    for section in parse_sections(read_content(GLOSSARY_FILE)):
+        if section.level == 1:
+            intro = section.body
+        elif section.anchor == SOURCES_ANCHOR:
+            sources = section.body
+    return intro, sources
+
+
+def glossary_title() -> str:
+    return next(s.heading for s in parse_sections(read_content(GLOSSARY_FILE)) if s.level == 1)
+
+
+def glossary_url(searchable_name: str) -> str:
+    """Where "what is this?" next to a filter or badge should go, e.g. '/Glossary#evening-groups'.
+
+    `searchable_name` is a key of `schema.SEARCHABLE` ('evening', 'buprenorphine', 'medications', ...);
+    an unknown name raises KeyError.
+    """
+    return f"{GLOSSARY_URL}#{SEARCHABLE[searchable_name].glossary}"
+
+
+# ---- for the finder page ----
+
+
+def crisis_lines_markdown() -> str:
+    """The crisis lines, as Markdown with `tel:` and `sms:` links, for every page including the finder."""
+    return (
+        "**Need help right now?** "
+        "Call [988](tel:988) or text [988](sms:988) (Suicide & Crisis Lifeline) · "
+        "SAMHSA National Helpline [1-800-662-4357](tel:+18006624357) (free, private, 24/7) · "
+        "In an emergency, call [911](tel:911)."
+    )
+
+
+@cache
+def newcomer_facts() -> list[tuple[str, str]]:
+    """The five things a newcomer needs most, as (text, url into the explainer pages).
+
+    Read from `content/newcomer.md`, where each fact is a list item written as a link: `- [text](url)`.
+    """
+    facts = []
+    for line in read_content(NEWCOMER_FILE).splitlines():
+        match = re.match(r"^\s*[-*]\s+\[([^\]]+)\]\(([^)\s]+)\)\s*$", line)
+        if match:
+            facts.append((match.group(1), match.group(2)))
+    return facts
+
+
+def newcomer_panel_markdown() -> str:
+    """The "New to IOP?" panel as one Markdown list (links open in the same tab: use unsafe_allow_html)."""
+    items = "\n".join(f"- [{text}]({url})" for text, url in newcomer_facts())
+    return same_tab_links(items)
+
+
+# ---- plain-language check ----
+
+
+def readable_text(markdown: str) -> str:
+    """The prose of a page as a reader meets it, for a readability score.
+
+    Drops the sources list, citation links (`[TIP 47](#sources)`), URLs, anchors and Markdown marks;
+    keeps link words. A heading or list item that does not end a sentence is read as one, so a period
+    is added to it (headings and list items are read on their own, not run into the next line).
+    """
+    kept: list[str] = []
+    markdown = _CITATION.sub("", markdown)
+    for section in parse_sections(markdown):
+        if section.anchor == SOURCES_ANCHOR:
+            continue
+        if section.heading:
+            kept.append(_sentence(section.heading))
+        paragraph: list[str] = []
+        for raw in section.body.splitlines():
+            line = raw.strip()
+            if line.startswith("|"):  # a table row is read as one sentence; its ruler is not read
+                if paragraph:
+                    kept.append(" ".join(paragraph))
+                    paragraph = []
+                cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
+                if cells and not all(re.fullmatch(r":?-+:?", c) for c in cells):
+                    kept.append(_sentence(", ".join(cells)))
+                continue
+            item = re.match(r"^(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(.*)$", line)
+            if not line or item:
+                if paragraph:
+                    kept.append(" ".join(paragraph))
+                    paragraph = []
+                if item:
+                    kept.append(_sentence(item.group(1)))
+                continue
+            paragraph.append(line.lstrip("> "))
+        if paragraph:
+            kept.append(" ".join(paragraph))
+    text = "\n".join(kept)
+    text = _LINK.sub(r"\1", text)  # links: keep the words
+    text = re.sub(r"<[^>]+>", "", text)  # html tags
+    text = re.sub(r"https?://\S+", "", text)
+    text = re.sub(r"[*_`]+", "", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if re.search(r"[.!?]$", _LINK.sub(r"\1", text)) else f"{text}."

@@ -1,0 +1,5 @@
+"""Explainer page: Questions people ask (FAQ) (the words are in content/faq.md)."""
+
+from explainer_view import show_explainer_page
+
+show_explainer_page("faq")
