@@ -215,14 +215,19 @@ def _spreadsheet_column(index: int) -> str:
     return letters
 
 
-def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> LoadResult:
-    """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique."""
+def validate_records(records: Iterable[tuple[int, Mapping[str, object]]], keep_valid: bool = False) -> LoadResult:
+    """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique.
+
+    With problems the table is None, unless `keep_valid`: then it holds the rows without problems (the
+    result is still not `ok`), for bulk imports where a few bad source rows should not stop the rest.
+    """
     problems: list[Problem] = []
     clinics: list[dict[str, object]] = []
     first_row_of_id: dict[str, int] = {}
     for row_number, record in records:
         raw_id = str(record.get("id") or "").strip()
-        if raw_id in first_row_of_id:
+        duplicate = raw_id in first_row_of_id
+        if duplicate:
             problems.append(
                 Problem(
                     f"duplicate id; row {first_row_of_id[raw_id]} already uses it (ids must be unique)",
@@ -238,9 +243,10 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> Loa
         except ValidationError as error:
             problems.extend(_problems_from(error, row_number, record))
             continue
-        clinics.append(clinic.model_dump(mode="json"))
+        if not duplicate:
+            clinics.append(clinic.model_dump(mode="json"))
     if problems:
-        return LoadResult(None, problems)
+        return LoadResult(clinics_frame(clinics) if keep_valid else None, problems)
     return LoadResult(clinics_frame(clinics))
 
 

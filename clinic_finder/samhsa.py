@@ -135,15 +135,27 @@ def _record(row: pd.Series, clinic_id: str, verified: dt.date) -> dict[str, str]
     return record
 
 
-def import_directory(xlsx_path: str | Path, states: Iterable[str] = ("IL", "TX")) -> LoadResult:
-    """Every facility in `states` that lists intensive outpatient treatment (OIT), validated."""
-    wanted = {s.strip().upper() for s in states}
+def import_directory(
+    xlsx_path: str | Path,
+    states: Iterable[str] | None = ("IL", "TX"),
+    only_iop: bool = True,
+    keep_valid: bool = False,
+) -> LoadResult:
+    """Facilities in `states` (None: every state) that list intensive outpatient treatment (OIT), validated.
+
+    `only_iop=False` keeps every facility whatever its services; the benchmark uses it with `states=None`
+    to search the whole national directory. `keep_valid` returns the valid rows even when some fail
+    (the 2023 directory has 8 facilities, outside IL and TX, with phone numbers that are not valid).
+    """
     directory = read_directory(xlsx_path)
-    in_scope = directory[
-        directory["State"].isin(wanted) & directory["Service_code_info"].map(lambda info: "OIT" in service_codes(info))
-    ]
+    keep = pd.Series(True, index=directory.index)
+    if states is not None:
+        keep &= directory["State"].isin({s.strip().upper() for s in states})
+    if only_iop:
+        keep &= directory["Service_code_info"].map(lambda info: "OIT" in service_codes(info))
+    in_scope = directory[keep]
     in_scope = in_scope.assign(_id=_unique_ids(in_scope))
     in_scope = in_scope.sort_values(["State", "City", "_id"], kind="stable")
     verified = directory_date(xlsx_path)
     records = [(i + 2, _record(row, row["_id"], verified)) for i, (_, row) in enumerate(in_scope.iterrows())]
-    return validate_records(records)
+    return validate_records(records, keep_valid=keep_valid)

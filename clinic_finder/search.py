@@ -8,13 +8,13 @@ a yes. The `medications` shortcut matches a clinic that uses any of the medicati
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from clinic_finder.geo import distance_miles
+from clinic_finder.geo import EARTH_RADIUS_MILES, distance_miles
 from clinic_finder.schema import MEDICATION_COLUMNS, MEDICATIONS, SEARCHABLE, SERVICE_COLUMNS
 
 YES, NO, UNKNOWN = np.int8(1), np.int8(0), np.int8(-1)
@@ -29,6 +29,10 @@ class SearchIndex:
     lat: npt.NDArray[np.float64]
     lon: npt.NDArray[np.float64]
     availability: dict[str, npt.NDArray[np.int8]]  # column -> 1 yes / 0 no / -1 unknown
+    # lat/lon in radians and cos(lat), computed once per file rather than once per search
+    lat_radians: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    lon_radians: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    cos_lat: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def build(cls, clinics: pd.DataFrame) -> SearchIndex:
@@ -43,11 +47,17 @@ class SearchIndex:
             availability[MEDICATIONS] = np.where(
                 (medications == YES).any(axis=0), YES, np.where((medications == NO).all(axis=0), NO, UNKNOWN)
             ).astype(np.int8)
+        lat = clinics["lat"].to_numpy(dtype=float)
         return cls(
-            clinics=clinics.reset_index(drop=True),
-            lat=clinics["lat"].to_numpy(dtype=float),
+            # copy() consolidates the columns into one block per dtype: taking the matching rows is then
+            # one array operation instead of one per column (~2 ms less per search at 12,744 rows here).
+            clinics=clinics.reset_index(drop=True).copy(),
+            lat=lat,
             lon=clinics["lon"].to_numpy(dtype=float),
             availability=availability,
+            lat_radians=np.radians(lat),
+            cos_lat=np.cos(np.radians(lat)),
+            lon_radians=np.radians(clinics["lon"].to_numpy(dtype=float)),
         )
 
 
@@ -82,7 +92,7 @@ def search(
 
     size = len(index.clinics)
     if origin is not None:
-        distances = distance_miles(origin[0], origin[1], index.lat, index.lon)
+        distances = _distances_from(origin, index, radius_miles)
         in_range = distances <= radius_miles + 1e-9 if radius_miles is not None else np.ones(size, dtype=bool)
     else:
         distances = np.full(size, np.nan)
@@ -103,11 +113,54 @@ def search(
         positions = positions[np.argsort(distances[positions], kind="stable")]
     result = index.clinics.iloc[positions].copy()
     result["distance_miles"] = distances[positions]
-    result["unknown_services"] = [
-        ", ".join(s for s in wanted if index.availability[s][p] == UNKNOWN) for p in positions
-    ]
+    result["unknown_services"] = _unknown_labels(index, wanted, positions)
     return SearchResult(
         clinics=result.reset_index(drop=True),
         confirmed=int(confirmed_mask.sum()),
         maybe=int(maybe_mask.sum()),
     )
+
+
+def _distances_from(
+    origin: tuple[float, float], index: SearchIndex, radius_miles: float | None
+) -> npt.NDArray[np.float64]:
+    """`geo.distance_miles` from `origin` to every clinic (miles); +inf for clinics surely beyond the radius.
+
+    A great-circle distance is never shorter than the north-south distance R·|Δlat|, so clinics outside that
+    latitude band are skipped (most of a national table for a 25-mile search). The others get exactly
+    geo.distance_miles's arithmetic, on radians and cosines the index computed once.
+    """
+    if len(index.lat_radians) != len(index.lat):  # an index made without build(): nothing precomputed
+        return distance_miles(origin[0], origin[1], index.lat, index.lon)
+    lat1, lon1 = np.radians(origin[0]), np.radians(origin[1])
+    if radius_miles is None:
+        candidates = slice(None)
+        distances = np.empty(len(index.lat))
+    else:
+        reach = (radius_miles + 1e-6) / EARTH_RADIUS_MILES  # a micro-mile of slack for rounding
+        candidates = np.flatnonzero(np.abs(index.lat_radians - lat1) <= reach)
+        distances = np.full(len(index.lat), np.inf)
+    lat2, lon2, cos_lat2 = index.lat_radians[candidates], index.lon_radians[candidates], index.cos_lat[candidates]
+    half_dlat = (lat2 - lat1) / 2.0
+    half_dlon = (lon2 - lon1) / 2.0
+    a = np.sin(half_dlat) ** 2 + np.cos(lat1) * cos_lat2 * np.sin(half_dlon) ** 2
+    distances[candidates] = 2.0 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return distances
+
+
+def _unknown_labels(index: SearchIndex, wanted: list[str], positions: npt.NDArray[np.intp]) -> list[str]:
+    """For each row, the required services it leaves unknown, comma-separated in the order asked.
+
+    Vectorised: rows are grouped by which services are unknown (a bit per service), and each distinct
+    combination is joined once, instead of a Python loop over every row and service.
+    """
+    if not wanted:
+        return [""] * len(positions)
+    bits = np.zeros(len(positions), dtype=np.int64)
+    for bit, service in enumerate(wanted):
+        bits |= (index.availability[service][positions] == UNKNOWN).astype(np.int64) << bit
+    combinations, which = np.unique(bits, return_inverse=True)
+    labels = np.array(
+        [", ".join(s for bit, s in enumerate(wanted) if int(c) >> bit & 1) for c in combinations], dtype=object
+    )
+    return labels[which.reshape(-1)].tolist()

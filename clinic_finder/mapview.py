@@ -1,0 +1,559 @@
+"""The finder's map: the matching clinics as one clustered Leaflet layer built from arrays, served offline.
+
+Why it is built this way:
+
+* Speed. One Python `folium.Marker` + `folium.Popup` per clinic costs about 1.3 s per rerun at 554 clinics
+  (see `bench.py`). Here the clinics travel to the browser as one packed string and a few lines of
+  JavaScript create the markers, popups and tooltips there.
+* Size. At the 12,744 facilities of the national directory the packed string stays under 1.5 MB because
+  the fields go as `|`-separated text (no JSON quoting), a location, city, state or ZIP equal to the
+  previous row's is sent as an empty field, and a clinic id that is just the slug of its name and site
+  (almost all of them) is derived in the browser instead of being sent (see `_id_code`).
+* Safety. Every text field is HTML-escaped in Python before it is packed, so what reaches the browser
+  cannot contain `<`, `>`, `"` or `'`; the JavaScript only glues escaped pieces together.
+* No CDN. Leaflet, markercluster and jQuery are served by the app from `static/vendor/`
+  (`asset_base`); a single failed CDN script would stop streamlit-folium from drawing the map at all,
+  and a search for addiction care should not ping third parties. Only tiles come from the tile server.
+
+Clicks map back to clinics through the marker's tooltip: its text ends with a hidden `[clinic:ID]`
+(see `clinic_at`). Ask streamlit-folium for just that:
+`st_folium(m, key="map", returned_objects=["last_object_clicked_tooltip"])`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import math
+import re
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from textwrap import dedent
+from typing import Any
+
+import folium
+import folium.elements
+import folium.plugins
+import numpy as np
+import pandas as pd
+from branca.element import Element, MacroElement
+from folium.template import Template
+from jinja2 import UndefinedError
+
+METERS_PER_MILE = 1609.344
+DEFAULT_ASSET_BASE = "/app/static/vendor"
+OFFLINE_MAX_ZOOM = 18  # Leaflet needs an explicit maxZoom when there is no tile layer (cluster plugin)
+FIT_MAX_ZOOM = 13  # a single clinic should not zoom the map to street level
+DEFAULT_CENTER = (35.0, -93.5)  # between Illinois and Texas, for a map with nothing on it
+DEFAULT_ZOOM = 5
+
+# Local files (under asset_base) that replace folium's CDN links, by folium's own link names.
+LEAFLET_DIR = "leaflet-1.9.4"
+LOCAL_JS: dict[str, str] = {
+    "leaflet": f"{LEAFLET_DIR}/leaflet.js",
+    "jquery": "jquery-3.7.1/jquery.min.js",
+    "markerclusterjs": "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+}
+LOCAL_CSS: dict[str, str] = {
+    "leaflet_css": f"{LEAFLET_DIR}/leaflet.css",
+    "markerclustercss": "leaflet.markercluster-1.5.3/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+}
+# folium.Map's styling extras that this map does not use (coloured icons, Bootstrap). Dropping them is
+# deliberate; any other asset we cannot serve locally is an error rather than a silent CDN request.
+DROPPED_ASSETS = frozenset(
+    {
+        "bootstrap", "awesome_markers", "bootstrap_css", "glyphicons_css", "awesome_markers_font_css",
+        "awesome_markers_css", "awesome_rotate_css",
+    }
+)
+
+DIRECTIONS_URL = "https://www.google.com/maps/dir/?api=1&destination="
+TOOLTIP_ID = re.compile(r"\[clinic:([a-z0-9]+(?:-[a-z0-9]+)*)\]\s*$")
+
+# ---- packing the clinics into one string ----
+
+FIELD_SEP, ROW_SEP = "|", "^"
+# Order of the packed fields; keep in step with the JavaScript in `ClinicCluster` and with `unpack_clinics`.
+PACKED_FIELDS = ("lat", "lon", "id", "name", "site", "address", "address2", "city", "state", "zip", "phone", "approx")
+# Fields sent empty when equal to the previous row's (ZIP-centre locations repeat a lot; rows are nearest
+# first, so neighbours share a town). Only fields that are never blank in the schema.
+DITTO_FIELDS = frozenset({"lat", "lon", "city", "state", "zip"})
+# HTML-escape, plus entities for the two separators and the backslash (so the packed text needs no
+# escaping inside a JavaScript string), and line breaks/controls to spaces (they mean nothing in HTML
+# and would end a JavaScript string literal).
+_ESCAPES: dict[int, str] = {
+    **{code: " " for code in (*range(0x20), 0x7F, 0x2028, 0x2029)},
+    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;",
+    ord(FIELD_SEP): "&#124;", ord(ROW_SEP): "&#94;", ord("\\"): "&#92;",
+}
+_UNESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#124;": "|", "&#94;": "^",
+              "&#92;": "\\"}
+_UNESCAPE = re.compile("|".join(re.escape(k) for k in _UNESCAPES))
+
+
+def escape_text(value: object) -> str:
+    """HTML-escape one value for the map (None/NaN become blank); safe inside the packed JS string too."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).translate(_ESCAPES).strip()
+
+
+def _unescape(text: str) -> str:
+    return _UNESCAPE.sub(lambda m: _UNESCAPES[m.group(0)], text)
+
+
+def _escape_column(values: pd.Series) -> list[str]:
+    # One translate over the joined column is much faster than one call per cell. NUL is the joiner; a NUL
+    # inside a value becomes a space first (as escape_text would make it), so the split is exact.
+    cleaned = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+    if not cleaned:
+        return []
+    joined = "\x00".join(s.replace("\x00", " ") for s in cleaned)
+    table = {k: v for k, v in _ESCAPES.items() if k != 0}
+    return [s.strip() for s in joined.translate(table).split("\x00")]
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _slug(text: str) -> str:
+    """The importer's slug (`samhsa.slugify`), restated so it matches the browser's copy exactly."""
+    return "-".join(_WORD.findall(text.lower().replace("&", " and ").replace("'", "")))
+
+
+def _id_code(clinic_id: str, name: str, site: str) -> str:
+    """What to send for an id: "" if it is slug(name site), "-suffix" if it extends that, else the id.
+
+    Only for ASCII names: for those, Python's and JavaScript's lower-casing agree exactly, so the browser
+    derives the same id; anything else is sent in full.
+    """
+    text = f"{name} {site}"
+    if not text.isascii():
+        return clinic_id
+    base = _slug(text)
+    if clinic_id == base:
+        return ""
+    if base and clinic_id.startswith(base + "-"):
+        return clinic_id[len(base) :]
+    return clinic_id
+
+
+def _coordinates(values: pd.Series) -> list[str]:
+    # 6 decimals is ~10 cm; repr gives the shortest text that reads back as the same number.
+    return list(map(repr, np.round(values.to_numpy(dtype=float), 6).tolist()))
+
+
+def pack_clinics(results: pd.DataFrame) -> str:
+    """The clinics as one `^`-separated string of `|`-separated, HTML-escaped fields (`PACKED_FIELDS`)."""
+    if results.empty:
+        return ""
+    raw_names = [str(v) for v in results["name"]]
+    raw_sites = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in results["site"]]
+    columns: dict[str, list[str]] = {
+        "lat": _coordinates(results["lat"]),
+        "lon": _coordinates(results["lon"]),
+        "id": [
+            escape_text(_id_code(str(i), n, s)) for i, n, s in zip(results["id"], raw_names, raw_sites, strict=True)
+        ],
+        "approx": ["z" if str(p) == "zip" else "" for p in results["location_precision"]],
+    }
+    for name in ("name", "site", "address", "address2", "city", "state", "zip", "phone"):
+        columns[name] = _escape_column(results[name])
+    for name in DITTO_FIELDS:
+        values = columns[name]
+        columns[name] = [v if i == 0 or v != values[i - 1] else "" for i, v in enumerate(values)]
+    rows = zip(*(columns[f] for f in PACKED_FIELDS), strict=True)
+    return ROW_SEP.join(FIELD_SEP.join(row) for row in rows)
+
+
+def unpack_clinics(packed: str) -> list[dict[str, str]]:
+    """Decode `pack_clinics` output as the browser does (fields still HTML-escaped, id resolved); for tests."""
+    clinics: list[dict[str, str]] = []
+    previous: dict[str, str] = {}
+    for row in packed.split(ROW_SEP) if packed else []:
+        values = row.split(FIELD_SEP)
+        if len(values) != len(PACKED_FIELDS):
+            raise ValueError(f"a packed row has {len(values)} fields, expected {len(PACKED_FIELDS)}: {row!r}")
+        record = dict(zip(PACKED_FIELDS, values, strict=True))
+        for name in DITTO_FIELDS:
+            if record[name] == "":
+                record[name] = previous[name]
+        base = _slug(f"{_unescape(record['name'])} {_unescape(record['site'])}")
+        code = record["id"]
+        record["id"] = base if code == "" else base + code if code.startswith("-") else code
+        clinics.append(record)
+        previous = record
+    return clinics
+
+
+# ---- map elements ----
+
+
+class ClinicCluster(folium.plugins.MarkerCluster):
+    """All clinics in one marker-cluster layer, created in the browser from a packed string (no per-clinic
+    Python objects). Each marker gets a lazily built popup and a tooltip that carries the clinic id."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function () {
+                var packed = "{{ this.packed }}";
+                var entities = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'",
+                                "&#124;": "|", "&#94;": "^", "&#92;": "\\\\"};
+                function unescape(text) {
+                    return text.replace(/&(?:amp|lt|gt|quot|#x27|#124|#94|#92);/g,
+                                        function (e) { return entities[e]; });
+                }
+                // Same as samhsa.slugify / mapview._slug; only used for ASCII names (see mapview._id_code).
+                function slug(text) {
+                    var words = text.toLowerCase().replace(/&/g, " and ").replace(/'/g, "").match(/[a-z0-9]+/g);
+                    return words ? words.join("-") : "";
+                }
+                // Every field is HTML-escaped already (Python side): concatenating them is safe.
+                function popup(layer) {
+                    var c = layer.clinic;
+                    var street = c.address + (c.address2 ? ", " + c.address2 : "");
+                    var town = c.city + ", " + c.state + " " + c.zip;
+                    var destination = encodeURIComponent(unescape(c.address + ", " + town));
+                    var phone = c.phone.split(" x");
+                    var digits = phone[0].replace(/[^0-9]/g, "");
+                    var tel = (digits.length === 10 ? "+1" + digits : digits) + (phone[1] ? ";ext=" + phone[1] : "");
+                    return '<div class="clinic-popup"><b>' + c.name + '</b>' + (c.site ? '<br>' + c.site : '')
+                        + '<br>' + street + '<br>' + town
+                        + (digits ? '<br><a href="tel:' + tel + '">' + c.phone + '</a>' : '')
+                        + '<br><a href="{{ this.directions_url }}' + destination
+                        + '" target="_blank" rel="noopener noreferrer">Directions</a>'
+                        + (c.approx ? '<br><i>Approximate location (centre of ZIP ' + c.zip + ')</i>' : '')
+                        + '</div>';
+                }
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                var markers = [];
+                var rows = packed ? packed.split("^") : [];
+                var lat, lon, city, state, zip;
+                for (var i = 0; i < rows.length; i++) {
+                    var f = rows[i].split("|");
+                    if (f[0] !== "") { lat = parseFloat(f[0]); }
+                    if (f[1] !== "") { lon = parseFloat(f[1]); }
+                    if (f[7] !== "") { city = f[7]; }
+                    if (f[8] !== "") { state = f[8]; }
+                    if (f[9] !== "") { zip = f[9]; }
+                    var base = slug(unescape(f[3]) + " " + unescape(f[4]));
+                    var id = f[2] === "" ? base : (f[2].charAt(0) === "-" ? base + f[2] : f[2]);
+                    var marker = L.marker([lat, lon]);
+                    marker.clinic = {id: id, name: f[3], site: f[4], address: f[5], address2: f[6], city: city,
+                                     state: state, zip: zip, phone: f[10], approx: f[11] === "z"};
+                    // The hidden part is what streamlit-folium returns as last_object_clicked_tooltip.
+                    marker.bindTooltip(f[3] + (f[4] ? " · " + f[4] : "")
+                                       + '<span hidden> [clinic:' + id + ']</span>');
+                    marker.bindPopup(popup);
+                    markers.push(marker);
+                }
+                cluster.addLayers(markers);
+                cluster.addTo({{ this._parent.get_name() }});
+                return cluster;
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, packed: str, **options: Any) -> None:
+        super().__init__(name="Clinics", control=False, **options)
+        self._name = "ClinicCluster"
+        if '"' in packed or "\\" in packed or "<" in packed or "\n" in packed:
+            raise ValueError("packed clinics must come from pack_clinics (escaped, no quotes or backslashes)")
+        self.packed = packed
+        self.directions_url = DIRECTIONS_URL.replace("&", "&amp;")  # inside an HTML attribute
+
+
+class IconImagePath(MacroElement):
+    """Sets `L.Icon.Default.imagePath` in the map script: Leaflet's own guess (from the leaflet.css link,
+    which streamlit-folium adds asynchronously) fails and the markers would be invisible 404s."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.Icon.Default.imagePath = {{ this.image_path|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, image_path: str) -> None:
+        super().__init__()
+        self._name = "IconImagePath"
+        self.image_path = image_path
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def use_local_assets(m: folium.Map, asset_base: str = DEFAULT_ASSET_BASE) -> folium.Map:
+    """Point every JS/CSS link of a fully built map at the app's vendored copies, and set the icon path.
+
+    Sets instance attributes only: folium's `add_js_link` edits the class-level lists in place, so
+    changing those would leak into every later map. Raises ValueError for an asset we do not vendor.
+    """
+    base = asset_base.rstrip("/")
+    for element in _walk(m):
+        if not isinstance(element, folium.elements.JSCSSMixin):
+            continue
+        unknown = [
+            name
+            for name, _ in (*element.default_js, *element.default_css)
+            if name not in LOCAL_JS and name not in LOCAL_CSS and name not in DROPPED_ASSETS
+        ]
+        if unknown:
+            raise ValueError(f"no local copy of map asset(s) {', '.join(unknown)}; vendor them under static/vendor")
+        element.default_js = [(name, f"{base}/{LOCAL_JS[name]}") for name, _ in element.default_js if name in LOCAL_JS]
+        element.default_css = [
+            (name, f"{base}/{LOCAL_CSS[name]}") for name, _ in element.default_css if name in LOCAL_CSS
+        ]
+    if not any(isinstance(child, IconImagePath) for child in m._children.values()):
+        icon_path = IconImagePath(f"{base}/{LEAFLET_DIR}/images/")
+        m.add_child(icon_path)
+        m._children.move_to_end(icon_path.get_name(), last=False)  # before any marker is created
+    return m
+
+
+def _new_map(tiles: str) -> folium.Map:
+    if tiles.lower() == "none":
+        # No tile layer (offline, tests): Leaflet then needs maxZoom as a map option for the cluster plugin.
+        return folium.Map(
+            location=DEFAULT_CENTER, zoom_start=DEFAULT_ZOOM, tiles=None, max_zoom=OFFLINE_MAX_ZOOM,
+            maxZoom=OFFLINE_MAX_ZOOM, control_scale=True,
+        )
+    # Named tiles (OpenStreetMap by default) come with their attribution from xyzservices.
+    return folium.Map(location=DEFAULT_CENTER, zoom_start=DEFAULT_ZOOM, tiles=tiles, control_scale=True)
+
+
+def _bounds(
+    results: pd.DataFrame, origin: tuple[float, float] | None, radius_miles: float | None
+) -> list[list[float]] | None:
+    lats = list(results["lat"].astype(float)) if not results.empty else []
+    lons = list(results["lon"].astype(float)) if not results.empty else []
+    if origin is not None:
+        lats.append(origin[0])
+        lons.append(origin[1])
+        if results.empty and radius_miles is not None and radius_miles > 0:
+            # Nothing matched: show the whole searched circle, so the empty map explains itself.
+            dlat = radius_miles / 69.0
+            dlon = radius_miles / (69.0 * max(math.cos(math.radians(origin[0])), 0.01))
+            lats += [origin[0] - dlat, origin[0] + dlat]
+            lons += [origin[1] - dlon, origin[1] + dlon]
+    if not lats:
+        return None
+    return [[float(np.min(lats)), float(np.min(lons))], [float(np.max(lats)), float(np.max(lons))]]
+
+
+def _add_search_area(m: folium.Map, origin: tuple[float, float] | None, radius_miles: float | None) -> None:
+    if origin is None:
+        return
+    # Not interactive: a click on them would otherwise reach streamlit-folium as an "object click".
+    if radius_miles is not None and radius_miles > 0:
+        folium.Circle(
+            location=origin, radius=radius_miles * METERS_PER_MILE, color="#1f6feb", weight=2, fill=True,
+            fill_opacity=0.05, interactive=False,
+        ).add_to(m)
+    folium.CircleMarker(
+        location=origin, radius=7, color="#ffffff", weight=2, fill=True, fill_color="#d1242f", fill_opacity=1.0,
+        interactive=False,
+    ).add_to(m)
+
+
+def _fit_view(
+    m: folium.Map, results: pd.DataFrame, origin: tuple[float, float] | None, radius_miles: float | None
+) -> None:
+    bounds = _bounds(results, origin, radius_miles)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding=(20, 20), max_zoom=FIT_MAX_ZOOM)
+
+
+def build_map(
+    results: pd.DataFrame,
+    origin: tuple[float, float] | None,
+    radius_miles: float | None,
+    tiles: str = "OpenStreetMap",
+    asset_base: str = DEFAULT_ASSET_BASE,
+) -> folium.Map:
+    """The clinics in `results` (clustered), the search origin (lat, lon degrees) and `radius_miles` circle.
+
+    `tiles="none"` draws no background (offline use, tests); assets load from `asset_base` (the app's
+    `static/vendor` as served by Streamlit; prefix it with `server.baseUrlPath` if one is set).
+    """
+    m = _new_map(tiles)
+    _add_search_area(m, origin, radius_miles)
+    ClinicCluster(pack_clinics(results), showCoverageOnHover=False, chunkedLoading=True).add_to(m)
+    _fit_view(m, results, origin, radius_miles)
+    return use_local_assets(m, asset_base)
+
+
+def popup_html(clinic: Mapping[str, Any]) -> str:
+    """The popup of one clinic as HTML, every value escaped (the naive map's; ours is built in JS)."""
+    name, site = escape_text(clinic["name"]), escape_text(clinic.get("site"))
+    address2 = escape_text(clinic.get("address2"))
+    town = f"{escape_text(clinic['city'])}, {escape_text(clinic['state'])} {escape_text(clinic['zip'])}"
+    destination = urllib.parse.quote(f"{clinic['address']}, {clinic['city']}, {clinic['state']} {clinic['zip']}",
+                                     safe="")
+    phone = escape_text(clinic["phone"])
+    digits = re.sub(r"[^0-9]", "", phone.split(" x")[0])
+    parts = [f"<b>{name}</b>", site, escape_text(clinic["address"]) + (f", {address2}" if address2 else ""), town,
+             f'<a href="tel:+1{digits}">{phone}</a>',
+             f'<a href="{html.escape(DIRECTIONS_URL + destination)}" target="_blank" '
+             'rel="noopener noreferrer">Directions</a>']
+    if clinic.get("location_precision") == "zip":
+        parts.append(f"<i>Approximate location (centre of ZIP {escape_text(clinic['zip'])})</i>")
+    return '<div class="clinic-popup">' + "<br>".join(p for p in parts if p) + "</div>"
+
+
+def build_naive_map(
+    results: pd.DataFrame,
+    origin: tuple[float, float] | None,
+    radius_miles: float | None,
+    tiles: str = "OpenStreetMap",
+) -> folium.Map:
+    """The same map built the usual folium way (a `folium.Marker` + `folium.Popup` per clinic, CDN assets).
+
+    Only for `bench.py`, to show what the array-built map saves; never serve it.
+    """
+    m = _new_map(tiles)
+    _add_search_area(m, origin, radius_miles)
+    cluster = folium.plugins.MarkerCluster(control=False, showCoverageOnHover=False).add_to(m)
+    for clinic in results.to_dict("records"):
+        folium.Marker(
+            location=(clinic["lat"], clinic["lon"]),
+            popup=folium.Popup(popup_html(clinic), max_width=300),
+            tooltip=escape_text(clinic["name"]),
+        ).add_to(cluster)
+    _fit_view(m, results, origin, radius_miles)
+    return m
+
+
+# ---- mapping a click back to a clinic ----
+
+
+def clinic_id_from_tooltip(tooltip: str | None) -> str | None:
+    """The clinic id in a marker's tooltip text as streamlit-folium returns it, or None."""
+    match = TOOLTIP_ID.search(tooltip or "")
+    return match.group(1) if match else None
+
+
+def clinic_at(
+    results: pd.DataFrame, lat: float | None, lng: float | None, tooltip: str | None = None
+) -> str | None:
+    """The id of the clicked clinic in `results`, or None.
+
+    With streamlit-folium's `last_object_clicked_tooltip` the id is read from it (reliable). Otherwise
+    only the position (degrees) is known: it names a clinic only if exactly one sits there, because many
+    clinics share a ZIP centre and a spiderfied cluster moves markers away from their true position.
+    """
+    ids = set(results["id"]) if not results.empty else set()
+    if tooltip is not None:
+        found = clinic_id_from_tooltip(tooltip)
+        return found if found in ids else None
+    if lat is None or lng is None or results.empty:
+        return None
+    here = np.flatnonzero(
+        (np.abs(results["lat"].to_numpy(dtype=float) - lat) < 1e-6)
+        & (np.abs(results["lon"].to_numpy(dtype=float) - lng) < 1e-6)
+    )
+    return str(results["id"].iloc[here[0]]) if len(here) == 1 else None
+
+
+def clicked_clinic_id(results: pd.DataFrame, map_state: Mapping[str, Any] | None) -> str | None:
+    """The clinic id behind the value `st_folium` returned (tooltip first, else the clicked position)."""
+    if not map_state:
+        return None
+    tooltip = map_state.get("last_object_clicked_tooltip")
+    clicked = map_state.get("last_object_clicked") or {}
+    return clinic_at(results, clicked.get("lat"), clicked.get("lng"), tooltip)
+
+
+# ---- what streamlit-folium sends to the browser ----
+# A port of streamlit_folium 0.27.4's st_folium() preparation (MIT licence, randyzwitch/streamlit-folium):
+# importing streamlit_folium would import streamlit, which this package never does. tests/test_mapview.py
+# checks that this port gives the same output as the installed streamlit_folium.
+
+_SUFFIX = re.compile("_[a-z0-9]+(?!_)")
+_ELEMENT_REF = re.compile(r"\{\{\s*'([A-Za-z_$][A-Za-z0-9_$]*)'\s*\}\}")
+
+
+def _full_id(m: Element) -> str:
+    return f"{m._name.lower()}_{m._id}"
+
+
+def _leaflet_string(m: Element, base_id: str, mappings: dict[str, str]) -> str:
+    mappings[m._id] = base_id
+    with contextlib.suppress(AttributeError):
+        element_id = m.element_name.replace("map_", "").replace("tile_layer_", "")
+        parent_id = m.element_parent_name.replace("map_", "").replace("tile_layer_", "")
+        if element_id not in mappings:
+            mappings[element_id] = m._parent._id
+        if parent_id not in mappings:
+            mappings[parent_id] = m._parent._parent._id
+    m._id = base_id
+    try:
+        leaflet = m._template.module.script(m)
+    except UndefinedError:
+        leaflet = m._template.render(this=m, kwargs={})
+    for index, child in enumerate(m._children.values()):
+        with contextlib.suppress(UndefinedError, AttributeError):
+            leaflet += "\n" + _leaflet_string(child, f"{base_id}_{index}", mappings)
+    return leaflet
+
+
+def _map_script(m: folium.Map) -> str:
+    mappings: dict[str, str] = {}
+    leaflet = _leaflet_string(m, "div", mappings)
+
+    def replace(match: re.Match[str]) -> str:
+        text = match.group()
+        replacement = mappings.get(text.strip("_"))
+        return text.replace(text.strip("_"), replacement) if replacement else text
+
+    leaflet = _ELEMENT_REF.sub(r"\1", _SUFFIX.sub(replace, leaflet))
+    leaflet = leaflet.replace("alert(coords);", "")
+    leaflet = re.sub(r"drawnItems_draw_control_div_\d+", "drawnItems", leaflet)
+    leaflet = dedent(leaflet)
+    if "drawnItems" not in leaflet:
+        leaflet += "\nvar drawnItems = [];"
+    return leaflet
+
+
+def _header(m: folium.Map) -> str:
+    header = m.get_root().header.render()
+    header = re.sub(
+        r'<script\b[^>]*\bsrc=["\'][^"\']*["\'][^>]*>.*?</script\b[^>]*>', "", header, flags=re.IGNORECASE | re.DOTALL
+    )
+    header = re.sub(r'<link rel="stylesheet" href=".*?"/>', "", header)
+    header = re.sub(r'(L\.Icon\.Default\.imagePath\s*=\s*["\'])([^"\']*?/dist)(["\'])', r"\1\2/images/\3", header)
+    return header.replace(_full_id(m), "map_div")
+
+
+def map_payload(m: folium.Map) -> dict[str, Any]:
+    """What `st_folium(m)` sends to the browser (script, header, html, css_links, js_links) and its size
+    in bytes as JSON (`bytes`). Renumbers the map's element ids the way st_folium does."""
+    m.get_root().render()
+    m.render()
+    html_part = re.sub(r'<div class="folium-map" id=".*" ></div>', "", m.get_root().html.render()).strip()
+    header = _header(m)
+    script = _map_script(m)
+    css_links: list[str] = []
+    js_links: list[str] = []
+    for element in _walk(m):
+        if isinstance(element, folium.elements.JSCSSMixin):
+            css_links.extend(href for _, href in element.default_css)
+            js_links.extend(src for _, src in element.default_js)
+    payload: dict[str, Any] = {
+        "script": script,
+        "header": header,
+        "html": html_part,
+        "id": _full_id(m),
+        "css_links": list(dict.fromkeys(css_links)),
+        "js_links": list(dict.fromkeys(js_links)),
+    }
+    payload["bytes"] = len(json.dumps(payload).encode("utf-8"))  # Streamlit sends json.dumps(args)
+    return payload

@@ -1,0 +1,339 @@
+"""The finder map: what is sent to the browser (escaped, local assets only, every clinic once), clicks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import folium
+import folium.plugins
+import pandas as pd
+import pytest
+
+from clinic_finder import DEFAULT_CLINICS_CSV, PROJECT_ROOT, mapview
+from clinic_finder.csvfile import read_clinics_csv
+
+VENDOR = PROJECT_ROOT / "static" / "vendor"
+CHICAGO = (41.9543, -87.6629)  # ZIP 60613
+INJECTION = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def clinics() -> pd.DataFrame:
+    result = read_clinics_csv(DEFAULT_CLINICS_CSV)
+    assert result.clinics is not None
+    return result.clinics
+
+
+@pytest.fixture(scope="module")
+def hostile(clinics: pd.DataFrame) -> pd.DataFrame:
+    """A few real rows with markup, quotes, separators and non-ASCII text in the fields shown."""
+    frame = clinics.head(6).copy()
+    frame.loc[0, "name"] = INJECTION
+    frame.loc[1, "site"] = "Unit \"A\" | 'B' ^ C\\D & </script><script>alert(2)</script>"
+    frame.loc[2, "name"] = "Clínica Esperanza"  # non-ASCII: its id is sent in full
+    frame.loc[3, "address"] = 'Main St" onclick="alert(3)'
+    frame.loc[4, "id"] = "renamed-later-keeps-its-id"  # not the slug of its name
+    frame.loc[5, "location_precision"] = "address"
+    return frame
+
+
+def packed_from(payload: dict) -> str:
+    match = re.search(r'var packed = "([^"]*)";', payload["script"])
+    assert match, "the clinic layer's data is missing from the script"
+    return match.group(1)
+
+
+def payload_for(results: pd.DataFrame, **kwargs: object) -> dict:
+    args: dict = {"origin": CHICAGO, "radius_miles": 25.0, "tiles": "none", **kwargs}
+    return mapview.map_payload(mapview.build_map(results, **args))
+
+
+# ---- escaping ----
+
+
+def test_names_are_escaped_in_what_is_sent(hostile: pd.DataFrame) -> None:
+    payload = payload_for(hostile)
+    sent = json.dumps(payload)
+    assert "<img" not in payload["script"] and "<img" not in sent
+    assert "&lt;img src=x onerror=alert(1)&gt;" in payload["script"]
+    assert "</script" not in payload["script"].lower()
+    assert 'onclick="' not in payload["script"]
+    fields = {row["id"]: row for row in mapview.unpack_clinics(packed_from(payload))}
+    assert fields[hostile["id"].iloc[1]]["site"] == (
+        "Unit &quot;A&quot; &#124; &#x27;B&#x27; &#94; C&#92;D &amp; "
+        "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (INJECTION, "&lt;img src=x onerror=alert(1)&gt;"),
+        ("Tom's \"Place\" & Co", "Tom&#x27;s &quot;Place&quot; &amp; Co"),
+        ("a|b^c\\d", "a&#124;b&#94;c&#92;d"),
+        ("line\nbreak\u2028x", "line break x"),
+        (None, ""),
+        (float("nan"), ""),
+        ("  padded ", "padded"),
+    ],
+)
+def test_escape_text(value: object, expected: str) -> None:
+    assert mapview.escape_text(value) == expected
+
+
+def test_naive_popup_is_escaped_too(hostile: pd.DataFrame) -> None:
+    popup = mapview.popup_html(hostile.iloc[0].to_dict())
+    assert "<img" not in popup and "&lt;img" in popup
+    assert 'href="tel:+1' in popup
+    assert "https://www.google.com/maps/dir/?api=1&amp;destination=" in popup
+
+
+# ---- assets ----
+
+
+@pytest.mark.parametrize("tiles", ["none", "OpenStreetMap"])
+@pytest.mark.parametrize("asset_base", ["/app/static/vendor", "/finder/app/static/vendor/"])
+def test_only_local_asset_urls(clinics: pd.DataFrame, tiles: str, asset_base: str) -> None:
+    payload = payload_for(clinics.head(20), tiles=tiles, asset_base=asset_base)
+    links = payload["css_links"] + payload["js_links"]
+    base = asset_base.rstrip("/") + "/"
+    assert links and all(link.startswith(base) and "://" not in link for link in links)
+    assert not re.search(r"https?://", payload["header"])
+    for link in links:  # every link names a vendored file
+        assert (VENDOR / link[len(base) :]).is_file(), link
+    assert f'L.Icon.Default.imagePath = "{base}leaflet-1.9.4/images/";' in payload["script"]
+    # Any other absolute URL is a link the person may follow (directions) or the tile server.
+    allowed = ("https://www.google.com/maps/dir/", "https://tile.openstreetmap.org/", "https://www.openstreetmap.org/")
+    for url in re.findall(r"https?://[^\s\"'\\]+", json.dumps(payload)):
+        assert url.startswith(allowed), url
+
+
+def test_class_level_asset_lists_are_untouched(clinics: pd.DataFrame) -> None:
+    mapview.build_map(clinics.head(3), None, None, tiles="none")
+    assert all(url.startswith("https://") for _, url in folium.Map.default_js)
+    assert all(url.startswith("https://") for _, url in folium.plugins.MarkerCluster.default_css)
+    naive = mapview.map_payload(mapview.build_naive_map(clinics.head(3), None, None, tiles="none"))
+    assert all(link.startswith("https://") for link in naive["js_links"])  # the baseline keeps CDNs
+
+
+def test_icon_path_is_set_before_any_marker(clinics: pd.DataFrame) -> None:
+    m = mapview.build_map(clinics.head(3), CHICAGO, 10.0, tiles="none")
+    assert isinstance(next(iter(m._children.values())), mapview.IconImagePath)
+    script = mapview.map_payload(m)["script"]
+    assert script.index("L.Icon.Default.imagePath") < script.index("L.marker(")
+
+
+def test_an_asset_we_do_not_vendor_is_an_error(clinics: pd.DataFrame) -> None:
+    m = mapview.build_map(clinics.head(3), None, None, tiles="none")
+    folium.plugins.Fullscreen().add_to(m)
+    with pytest.raises(ValueError, match="no local copy"):
+        mapview.use_local_assets(m)
+
+
+def _provenance_hashes() -> dict[str, str]:
+    text = (VENDOR / "PROVENANCE.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"^\| `([^`]+)` \| `[^`]+` \| ([0-9a-f]{64}) \|$", text, flags=re.MULTILINE))
+
+
+def test_vendored_files_match_provenance() -> None:
+    hashes = _provenance_hashes()
+    on_disk = {p.relative_to(VENDOR).as_posix() for p in VENDOR.rglob("*") if p.is_file()} - {"PROVENANCE.md"}
+    assert set(hashes) == on_disk
+    for name, digest in hashes.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    for package in ("leaflet-1.9.4", "leaflet.markercluster-1.5.3", "jquery-3.7.1"):
+        assert any("LICEN" in p.name for p in (VENDOR / package).iterdir()), package
+
+
+# ---- content ----
+
+
+def test_every_clinic_id_exactly_once_in_order(clinics: pd.DataFrame, hostile: pd.DataFrame) -> None:
+    for table in (clinics, hostile):
+        sent = mapview.unpack_clinics(packed_from(payload_for(table)))
+        assert [row["id"] for row in sent] == list(table["id"])
+
+
+def test_packed_rows_round_trip(hostile: pd.DataFrame) -> None:
+    rows = mapview.unpack_clinics(mapview.pack_clinics(hostile))
+    for row, (_, clinic) in zip(rows, hostile.iterrows(), strict=True):
+        assert (float(row["lat"]), float(row["lon"])) == pytest.approx((clinic["lat"], clinic["lon"]))
+        assert (row["city"], row["state"], row["zip"]) == (clinic["city"], clinic["state"], clinic["zip"])
+        assert row["name"] == mapview.escape_text(clinic["name"])
+        assert row["approx"] == ("z" if clinic["location_precision"] == "zip" else "")
+
+
+def test_derivable_ids_are_not_sent_twice(clinics: pd.DataFrame) -> None:
+    packed = mapview.pack_clinics(clinics)
+    codes = [row.split("|")[2] for row in packed.split("^")]
+    assert sum(code == "" for code in codes) > len(codes) * 0.8  # most ids are the slug of name and site
+
+
+@pytest.mark.parametrize(
+    ("origin", "radius", "circle", "centre"),
+    [
+        (CHICAGO, 25.0, True, True),
+        (CHICAGO, None, False, True),
+        (CHICAGO, 0.0, False, True),
+        (None, None, False, False),
+        (None, 25.0, False, False),  # a radius without an origin means nothing
+    ],
+)
+def test_origin_and_radius(clinics: pd.DataFrame, origin, radius, circle: bool, centre: bool) -> None:
+    script = payload_for(clinics.head(10), origin=origin, radius_miles=radius)["script"]
+    assert ("L.circle(" in script) is circle
+    assert ("L.circleMarker(" in script) is centre
+    if circle:
+        assert f'"radius": {25.0 * mapview.METERS_PER_MILE}' in script
+    if centre:
+        assert f"[{CHICAGO[0]}, {CHICAGO[1]}]" in script
+
+
+def test_view_is_fitted_to_results_and_origin(clinics: pd.DataFrame) -> None:
+    results = clinics[clinics["state"] == "TX"].head(30)
+    m = mapview.build_map(results, CHICAGO, None, tiles="none")
+    (south, west), (north, east) = next(c for c in m._children.values() if isinstance(c, folium.FitBounds)).bounds
+    lats = [*results["lat"], CHICAGO[0]]
+    lons = [*results["lon"], CHICAGO[1]]
+    assert (south, west, north, east) == (min(lats), min(lons), max(lats), max(lons))
+
+
+def test_tiles_none_versus_openstreetmap(clinics: pd.DataFrame) -> None:
+    offline = payload_for(clinics.head(5), tiles="none")["script"]
+    assert "L.tileLayer(" not in offline
+    assert '"maxZoom": 18' in offline
+    osm = mapview.map_payload(mapview.build_map(clinics.head(5), None, None))["script"]  # the default tiles
+    assert "L.tileLayer(" in osm and "tile.openstreetmap.org" in osm
+    assert "OpenStreetMap\\u003c/a\\u003e contributors" in osm  # the attribution, escaped by folium
+
+
+def test_no_per_clinic_python_objects(clinics: pd.DataFrame) -> None:
+    def elements(m: folium.Map) -> list:
+        return list(mapview._walk(m))
+
+    few = elements(mapview.build_map(clinics.head(3), CHICAGO, 25.0, tiles="none"))
+    many = elements(mapview.build_map(clinics, CHICAGO, 25.0, tiles="none"))
+    assert len(few) == len(many)
+    # The origin dot and the radius are folium vector layers (subclasses of Marker): one each, not per clinic.
+    assert not any(type(e) is folium.Marker or isinstance(e, folium.Popup | folium.Tooltip) for e in many)
+    naive = elements(mapview.build_naive_map(clinics.head(3), CHICAGO, 25.0, tiles="none"))
+    assert sum(type(e) is folium.Marker for e in naive) == 3  # the baseline really is per clinic
+
+
+@pytest.mark.parametrize(("origin", "radius"), [(None, None), (CHICAGO, 10.0), (CHICAGO, None)])
+def test_empty_results(clinics: pd.DataFrame, origin, radius) -> None:
+    empty = clinics.iloc[0:0]
+    payload = payload_for(empty, origin=origin, radius_miles=radius)
+    assert packed_from(payload) == ""
+    assert mapview.unpack_clinics("") == []
+    assert ("fitBounds" in payload["script"]) is (origin is not None)
+
+
+def test_payload_stays_small_at_554(clinics: pd.DataFrame) -> None:
+    assert payload_for(clinics)["bytes"] <= 150 * 1024
+
+
+# ---- clicks ----
+
+
+def test_clinic_at(clinics: pd.DataFrame) -> None:
+    results = clinics.head(40).reset_index(drop=True)
+    target = results.iloc[7]
+    shared = results[results.duplicated(["lat", "lon"], keep=False)]
+    alone = results[~results.duplicated(["lat", "lon"], keep=False)].iloc[0]
+    tooltip = f"{target['name']} · {target['site']} [clinic:{target['id']}]"
+    cases = [
+        (target["lat"], target["lon"], tooltip, target["id"]),
+        (None, None, tooltip, target["id"]),
+        (alone["lat"], alone["lon"], "Some other layer", None),  # a tooltip without an id is not a clinic
+        (1.0, 2.0, "Gone [clinic:not-in-these-results]", None),
+        (alone["lat"], alone["lon"], None, alone["id"]),
+        (alone["lat"] + 0.01, alone["lon"], None, None),
+        (None, None, None, None),
+    ]
+    if not shared.empty:  # several clinics at one ZIP centre: the position alone cannot tell
+        cases.append((shared.iloc[0]["lat"], shared.iloc[0]["lon"], None, None))
+    for lat, lng, text, expected in cases:
+        assert mapview.clinic_at(results, lat, lng, text) == expected, (lat, lng, text)
+    assert mapview.clinic_at(results.iloc[0:0], 1.0, 2.0) is None
+
+
+def test_clicked_clinic_id_reads_what_st_folium_returns(clinics: pd.DataFrame) -> None:
+    results = clinics.head(10)
+    clinic = results.iloc[3]
+    # streamlit-folium's tooltip text is the tooltip's textContent: the hidden span's text included.
+    state = {"last_object_clicked_tooltip": f"{clinic['name']} · {clinic['site']} [clinic:{clinic['id']}]"}
+    assert mapview.clicked_clinic_id(results, state) == clinic["id"]
+    assert mapview.clicked_clinic_id(results, None) is None
+    nothing = {"last_object_clicked_tooltip": None, "last_object_clicked": None}
+    assert mapview.clicked_clinic_id(results, nothing) is None
+
+
+def test_tooltip_id_is_the_last_one(clinics: pd.DataFrame) -> None:
+    # A name that itself looks like a marker cannot redirect the click: the real id comes last.
+    text = "Fake [clinic:someone-else] · Site [clinic:the-real-one]"
+    assert mapview.clinic_id_from_tooltip(text) == "the-real-one"
+    assert mapview.clinic_id_from_tooltip("no id here") is None
+
+
+# ---- fidelity to streamlit-folium and to the browser ----
+
+
+def test_payload_matches_streamlit_folium(hostile: pd.DataFrame) -> None:
+    import streamlit_folium as sf  # only here: the package itself never imports streamlit
+
+    def reference(m: folium.Map) -> dict:
+        m.get_root().render()
+        m.render()
+        html, header, script = sf._get_html(m), sf._get_header(m), sf._get_map_string(m)
+        return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m)}
+
+    for tiles in ("none", "OpenStreetMap"):
+        ours = payload_for(hostile, tiles=tiles)
+        theirs = reference(mapview.build_map(hostile, CHICAGO, 25.0, tiles=tiles))
+        assert {k: ours[k] for k in theirs} == theirs
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the map's JavaScript")
+def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: Path) -> None:
+    """Run the clinic layer's JavaScript against a stub Leaflet: same ids, escaped popups and tooltips."""
+    script = payload_for(hostile)["script"]
+    start = script.index("(function () {")
+    layer = script[start : script.index("})();", start) + len("})();")].replace("cluster.addTo(map_div)", "")
+    (tmp_path / "layer.js").write_text(layer, encoding="utf-8")
+    harness = """
+        const fs = require("fs");
+        const markers = [];
+        global.L = {
+          markerClusterGroup: () => ({addLayers: (ms) => markers.push(...ms)}),
+          marker: (ll) => ({ll, bindTooltip(t) { this.tooltip = t; }, bindPopup(p) { this.popup = p; }}),
+        };
+        eval(fs.readFileSync(process.argv[2], "utf8"));
+        console.log(JSON.stringify(markers.map((m) => ({id: m.clinic.id, ll: m.ll, tooltip: m.tooltip,
+                                                         popup: m.popup(m)}))));
+    """
+    (tmp_path / "harness.js").write_text(harness, encoding="utf-8")
+    out = subprocess.run(
+        ["node", str(tmp_path / "harness.js"), str(tmp_path / "layer.js")], capture_output=True, text=True, check=True
+    )
+    markers = json.loads(out.stdout)
+    assert [m["id"] for m in markers] == list(hostile["id"])
+    for marker, (_, clinic) in zip(markers, hostile.iterrows(), strict=True):
+        assert marker["ll"] == pytest.approx([clinic["lat"], clinic["lon"]])
+        assert marker["tooltip"].endswith(f"<span hidden> [clinic:{clinic['id']}]</span>")
+        assert "<img" not in marker["popup"] and "<script" not in marker["popup"]
+        assert f'href="tel:+1{clinic["phone"][:12].replace("-", "")}' in marker["popup"]
+        assert ("Approximate location" in marker["popup"]) is (clinic["location_precision"] == "zip")
+    first = markers[0]["popup"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in first
+    destination = f"{hostile.iloc[0]['address']}, {hostile.iloc[0]['city']}, IL {hostile.iloc[0]['zip']}"
+    from urllib.parse import quote
+
+    assert f"https://www.google.com/maps/dir/?api=1&amp;destination={quote(destination, safe='')}" in first
+    # The hostile address stays inside the text: its quotes arrive as entities, not as an attribute.
+    assert 'Main St&quot; onclick=&quot;alert(3)' in markers[3]["popup"]
