@@ -115,16 +115,17 @@ def query_from_state(state: SearchState) -> dict[str, str]:
     return query
 
 
-def summary_line(result: SearchResult, state: SearchState) -> str:
-    """E.g. '12 confirmed · 231 more might — call to ask'."""
+def summary_line(result: SearchResult, state: SearchState) -> tuple[str, str]:
+    """The headline count, e.g. '12 confirmed · 231 more might — call to ask', and a hint (or "")."""
     if not state.required:
-        return f"{result.confirmed} {'clinic' if result.confirmed == 1 else 'clinics'}"
+        return f"{result.confirmed} {'clinic' if result.confirmed == 1 else 'clinics'}", ""
     line = f"{result.confirmed} confirmed"
-    if result.maybe:
-        line += f" · {result.maybe} more might — call to ask"
-        if not state.include_unknown:
-            line += " (tick “also show clinics where this is unknown” to see them)"
-    return line
+    if not result.maybe:
+        return line, ""
+    line += f" · {result.maybe} more might — call to ask"
+    if state.include_unknown:
+        return line, "Clinics marked “unknown — call to confirm” may offer what you ticked: our source does not say."
+    return line, "Tick “also show clinics where this is unknown” to see them."
 
 
 def tel_href(phone: str) -> str:
@@ -233,7 +234,7 @@ class ClinicCard:
         lines = [md_escape(full_address(row))]
         if row["location_precision"] == "zip":
             lines[0] += " · *approximate location (ZIP centre)*"
-        contact = [f"📞 [{md_escape(row['phone'])}]({tel_href(str(row['phone']))})"]
+        contact = [f"Call [{md_escape(row['phone'])}]({tel_href(str(row['phone']))})"]
         if row.get("intake_phone"):
             contact.append(f"Intake [{md_escape(row['intake_phone'])}]({tel_href(str(row['intake_phone']))})")
         contact.append(f"[Directions]({directions_url(row)})")

@@ -26,3 +26,11 @@ def clinics_copy(tmp_path: Path) -> Path:
     target = tmp_path / "clinics.csv"
     shutil.copyfile(CLINICS_CSV, target)
     return target
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    # Lets fixtures see whether the test failed (the browser tests screenshot failures).
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -55,16 +55,20 @@ def test_query_is_short_and_canonical() -> None:
 @pytest.mark.parametrize(
     ("confirmed", "maybe", "state", "line"),
     [
-        (12, 231, SearchState(services=("evening",), include_unknown=True), "12 confirmed · 231 more might — call to ask"),
-        (12, 231, SearchState(services=("evening",)), "12 confirmed · 231 more might — call to ask (tick “also show"),
+        (12, 231, SearchState(services=("evening",), include_unknown=True), "12 confirmed · 231 more might — call to ask|Clinics marked “unknown — call to confirm” may"),
+        (12, 231, SearchState(services=("evening",)), "12 confirmed · 231 more might — call to ask|Tick “also show"),
         (3, 0, SearchState(payment=("medicaid",)), "3 confirmed"),
+        (3, 5, SearchState(payment=("medicaid",)), "3 confirmed · 5 more might — call to ask|Tick"),
         (554, 0, SearchState(), "554 clinics"),
         (1, 0, SearchState(), "1 clinic"),
     ],
 )
 def test_summary_line(confirmed: int, maybe: int, state: SearchState, line: str) -> None:
     result = SearchResult(clinics_frame([]), confirmed, maybe)
-    assert finder.summary_line(result, state).startswith(line)
+    headline, hint = finder.summary_line(result, state)
+    expected_headline, _, expected_hint = line.partition("|")
+    assert headline == expected_headline
+    assert hint.startswith(expected_hint) and bool(hint) == bool(expected_hint)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +95,7 @@ def test_card_escapes_text_and_links_phones_and_directions() -> None:
     heading = card.heading_markdown(include_distance=True)
     body = card.body_markdown()
     assert heading == r"**Safe \*Place\* \[click\]\(javascript\:alert\(1\)\) — North** · 3.1 miles"
-    assert "[312\\-555\\-0100](tel:+1-312-555-0100)" in body
+    assert "Call [312\\-555\\-0100](tel:+1-312-555-0100)" in body
     assert "Intake [312\\-555\\-0101 x9](tel:+1-312-555-0101;ext=9)" in body
     assert "(https://www.google.com/maps/dir/?api=1&destination=1+Main+St%2C+Suite+2%2C+Chicago%2C+IL+60613)" in body
     assert "[Website](https://example.org/a%20b)" in body
