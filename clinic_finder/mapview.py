@@ -16,8 +16,11 @@ Why it is built this way:
   and a search for addiction care should not ping third parties. Only tiles come from the tile server.
 
 Clicks map back to clinics through the marker's tooltip: its text ends with a hidden `[clinic:ID]`
-(see `clinic_at`). Ask streamlit-folium for just that:
-`st_folium(m, key="map", returned_objects=["last_object_clicked_tooltip"])`.
+(see `clinic_at`). Ask streamlit-folium for just that, so panning and zooming do not rerun the script:
+`st_folium(m, key="map", returned_objects=["last_object_clicked_tooltip"])`, then
+`clicked_clinic_id(results, state)`. (Checked in Chromium with streamlit-folium 0.27.4: a click returns
+"Name · Site [clinic:ID]", the tooltip's textContent; the position alone is ambiguous, as clinics share
+ZIP centres and spiderfied markers are drawn away from their position.)
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -299,7 +298,7 @@ def test_payload_matches_streamlit_folium(hostile: pd.DataFrame) -> None:
         assert {k: ours[k] for k in theirs} == theirs
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the map's JavaScript")
+
 def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: Path) -> None:
     """Run the clinic layer's JavaScript against a stub Leaflet: same ids, escaped popups and tooltips."""
     script = payload_for(hostile)["script"]

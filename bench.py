@@ -1,0 +1,309 @@
+"""`python -m bench` (or `make bench`): the finder's speed and size figures, as a Markdown table.
+
+Everything in one run, side by side: the measurements are interleaved (one repetition of each in turn,
+so a busy moment of the machine hits all of them alike) and each figure is a median.
+
+* search(): over the whole national directory, with a prebuilt `SearchIndex` and from a DataFrame.
+* The map: build + what streamlit-folium would send (`mapview.map_payload`), ours versus the naive
+  page (one `folium.Marker` + popup per clinic), at the shipped list and at the national directory.
+
+The national table is imported once from the committed workbook and cached under `.bench-cache/`
+(git-ignored), keyed on the workbook's sha256. To add rows (e.g. "warm rerun of the finder page
+(AppTest)"), append a function to `EXTRA_ROWS`: it gets the `BenchData` and the `Repeats` and returns a
+`Section` (its measurements run interleaved with the others; its `rows` callback reads their medians).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import pickle
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from clinic_finder import DEFAULT_CLINICS_CSV, PROJECT_ROOT, mapview
+from clinic_finder.csvfile import read_clinics_csv
+from clinic_finder.search import SearchIndex, search
+
+NATIONAL_XLSX = PROJECT_ROOT / "data" / "sources" / "national-directory-su-facilities-2023.xlsx"
+CACHE_DIR = PROJECT_ROOT / ".bench-cache"
+
+SEARCH_TARGET_MS = 2.0
+MAP_SPEEDUP_TARGET = 20.0
+PAYLOAD_TARGET_LOCAL = 150_000  # bytes, for the shipped list (554 clinics)
+PAYLOAD_TARGET_NATIONAL = 1_500_000  # bytes, for the national directory
+
+# Typical searches: a ZIP centre, 25 miles, a service or two, unknowns shown (what the finder does most).
+SEARCHES: tuple[dict, ...] = (
+    {"origin": (41.9543, -87.6629), "radius_miles": 25.0, "services": ("evening",), "include_unknown": True},
+    {"origin": (29.8627, -95.5341), "radius_miles": 25.0, "services": ("evening", "medications"),
+     "include_unknown": True},
+    {"origin": (32.7767, -96.797), "radius_miles": 50.0, "services": ("medicaid",), "include_unknown": False},
+    {"origin": (39.7817, -89.6501), "radius_miles": 100.0, "services": ("buprenorphine", "spanish"),
+     "include_unknown": True},
+)
+MAP_ORIGIN = (41.9543, -87.6629)  # ZIP 60613; the map shows every clinic, nearest first (radius "any")
+
+
+# ---- measuring ----
+
+
+@dataclass
+class Measurement:
+    """One timed thing: `fn` runs `repeat` times (interleaved with the others); it may return a byte size."""
+
+    label: str
+    fn: Callable[[], int | None]
+    repeat: int
+    seconds: list[float] = field(default_factory=list)
+    size_bytes: int | None = None
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def measure(label: str, fn: Callable[[], int | None], repeat: int) -> Measurement:
+    """A measurement to run later with `run_interleaved` (seconds per call; `fn` may return bytes)."""
+    return Measurement(label, fn, max(1, repeat))
+
+
+def run_interleaved(measurements: Sequence[Measurement]) -> None:
+    """Run every measurement's repetitions round-robin, recording wall-clock seconds per call."""
+    for round_number in itertools.count():
+        pending = [m for m in measurements if round_number < m.repeat]
+        if not pending:
+            return
+        for m in pending:
+            start = time.perf_counter()
+            size = m.fn()
+            m.seconds.append(time.perf_counter() - start)
+            if size is not None:
+                m.size_bytes = size
+
+
+# ---- the table ----
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: what was measured, the figure, the target and whether it is met."""
+
+    measure: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Section:
+    """Measurements to run, and how to turn their results into rows once they have run."""
+
+    measurements: list[Measurement]
+    rows: Callable[[], list[Row]]
+
+
+def render_table(rows: Iterable[Row]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| Measure | Value | Target | Met |", "|---|---|---|---|"]
+    for row in rows:
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        lines.append(f"| {row.measure} | {row.value} | {row.target} | {met} |")
+    return "\n".join(lines)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.2f} ms" if seconds < 1 else f"{seconds:,.2f} s"
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    return f"{n / 1000:,.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:,.2f} MB"
+
+
+# ---- data ----
+
+
+@dataclass(frozen=True)
+class BenchData:
+    """The tables benchmarked: the shipped clinics list and the national directory."""
+
+    local: pd.DataFrame
+    national: pd.DataFrame
+    national_note: str = ""  # e.g. how many directory rows could not be loaded
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """How many times each measurement runs."""
+
+    search: int = 300
+    map_local: int = 7
+    naive_local: int = 5
+    map_national: int = 5
+    naive_national: int = 1  # about a minute per build on a 2-core machine
+
+
+QUICK = Repeats(search=20, map_local=2, naive_local=1, map_national=2, naive_national=1)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_national(xlsx: Path = NATIONAL_XLSX, cache_dir: Path = CACHE_DIR) -> tuple[pd.DataFrame, str]:
+    """Every facility of the national directory as a clinics table (cached), and a note on rows left out."""
+    cache = cache_dir / f"national-{file_sha256(xlsx)[:16]}.pickle"
+    if cache.exists():
+        with cache.open("rb") as handle:
+            saved = pickle.load(handle)  # our own cache file, written below
+        return saved["clinics"], saved["note"]
+    from clinic_finder.samhsa import import_directory, read_directory
+
+    print(f"importing {xlsx.name} (once; cached in {cache_dir.name}/) ...", file=sys.stderr)
+    result = import_directory(xlsx, states=None, only_iop=False, keep_valid=True)
+    if result.clinics is None:
+        raise SystemExit("the national directory could not be imported: " + "; ".join(map(str, result.problems[:5])))
+    total = len(read_directory(xlsx))
+    bad_rows = len({p.row for p in result.problems})  # each such row's problems are listed, none is loaded
+    columns = ", ".join(sorted({p.column for p in result.problems if p.column}))
+    note = f"{len(result.clinics):,} of {total:,} facilities; {bad_rows} fail validation: {columns}"
+    cache_dir.mkdir(exist_ok=True)
+    temporary = cache.with_suffix(".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump({"clinics": result.clinics, "note": note}, handle)
+    temporary.replace(cache)
+    return result.clinics, note
+
+
+def load_data() -> BenchData:
+    """The shipped clinics list and the (cached) national directory."""
+    local = read_clinics_csv(DEFAULT_CLINICS_CSV)
+    if local.clinics is None:
+        raise SystemExit(f"{DEFAULT_CLINICS_CSV} is not valid: " + "; ".join(map(str, local.problems[:5])))
+    national, note = load_national()
+    return BenchData(local.clinics, national, note)
+
+
+# ---- sections ----
+
+
+def search_section(data: BenchData, repeats: Repeats) -> Section:
+    """search() over the national table: prebuilt SearchIndex versus a DataFrame (index built per call)."""
+    index = SearchIndex.build(data.national)
+    queries = itertools.cycle(SEARCHES)
+    table_queries = itertools.cycle(SEARCHES)
+    with_index = measure("search, SearchIndex", lambda: _search(index, next(queries)), repeats.search)
+    # The DataFrame path rebuilds the index (~100x slower); a tenth of the repetitions is plenty.
+    from_table = measure(
+        "search, DataFrame", lambda: _search(data.national, next(table_queries)), max(3, repeats.search // 10)
+    )
+    rows_label = data.national_note or f"{len(data.national):,} facilities"
+
+    def rows() -> list[Row]:
+        median = with_index.median_seconds
+        return [
+            Row(
+                f"search() median, national directory, `SearchIndex` ({rows_label}; ZIP + radius + services)",
+                ms(median), f"≤ {SEARCH_TARGET_MS:g} ms", median * 1000 <= SEARCH_TARGET_MS,
+            ),
+            Row(
+                "search() median, same searches from a DataFrame (builds the index each call)",
+                f"{ms(from_table.median_seconds)} ({from_table.median_seconds / median:,.0f}x the index)",
+            ),
+        ]
+
+    return Section([with_index, from_table], rows)
+
+
+def _search(clinics: pd.DataFrame | SearchIndex, query: dict) -> None:
+    search(clinics, **query)
+
+
+def map_section(name: str, clinics: pd.DataFrame, repeat: int, naive_repeat: int, payload_target: int) -> Section:
+    """Map build + payload: ours versus the naive per-marker page, for every clinic of `clinics`."""
+    results = search(clinics, origin=MAP_ORIGIN).clinics  # all of them, nearest first, as the finder lists them
+
+    def ours() -> int:
+        return mapview.map_payload(mapview.build_map(results, MAP_ORIGIN, None))["bytes"]
+
+    def naive() -> int:
+        return mapview.map_payload(mapview.build_naive_map(results, MAP_ORIGIN, None))["bytes"]
+
+    fast = measure(f"map, {name}, ours", ours, repeat)
+    slow = measure(f"map, {name}, naive", naive, naive_repeat)
+
+    def rows() -> list[Row]:
+        speedup = slow.median_seconds / fast.median_seconds
+        assert fast.size_bytes is not None and slow.size_bytes is not None
+        return [
+            Row(
+                f"map build + payload, {name} ({len(results):,} clinics): ours vs naive",
+                f"{ms(fast.median_seconds)} vs {ms(slow.median_seconds)} ({speedup:,.0f}x faster)",
+                f"≥ {MAP_SPEEDUP_TARGET:g}x", speedup >= MAP_SPEEDUP_TARGET,
+            ),
+            Row(
+                f"map payload, {name}: ours (naive)",
+                f"{size(fast.size_bytes)} ({size(slow.size_bytes)})",
+                f"≤ {size(payload_target)}", fast.size_bytes <= payload_target,
+            ),
+        ]
+
+    return Section([fast, slow], rows)
+
+
+# Hook for more rows measured in the same run (e.g. a warm AppTest rerun of the finder page at both sizes).
+# Each entry: (BenchData, Repeats) -> Section.
+EXTRA_ROWS: list[Callable[[BenchData, Repeats], Section]] = []
+
+
+def sections(data: BenchData, repeats: Repeats) -> list[Section]:
+    """Every section of the table, the built-in ones first, then `EXTRA_ROWS`."""
+    return [
+        search_section(data, repeats),
+        map_section("shipped list", data.local, repeats.map_local, repeats.naive_local, PAYLOAD_TARGET_LOCAL),
+        map_section(
+            "national directory", data.national, repeats.map_national, repeats.naive_national,
+            PAYLOAD_TARGET_NATIONAL,
+        ),
+        *(extra(data, repeats) for extra in EXTRA_ROWS),
+    ]
+
+
+def run_table(data: BenchData, repeats: Repeats) -> str:
+    """Measure every section interleaved and return the Markdown table."""
+    parts = sections(data, repeats)
+    run_interleaved([m for part in parts for m in part.measurements])
+    return render_table(row for part in parts for row in part.rows())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few repetitions (a rough figure in ~2 minutes)")
+    args = parser.parse_args(argv)
+    repeats = QUICK if args.quick else Repeats()
+    data = load_data()
+    print(
+        f"Python {sys.version.split()[0]}, pandas {pd.__version__}; medians of interleaved repetitions "
+        f"(search x{repeats.search}, map x{repeats.map_local}/{repeats.map_national}, naive map "
+        f"x{repeats.naive_local}/{repeats.naive_national}); payload = JSON of what st_folium sends.\n",
+        flush=True,
+    )
+    print(run_table(data, repeats))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""bench.py's machinery on a tiny table: it measures interleaved and prints the expected table (no timing asserts)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pandas as pd
+import pytest
+
+import bench
+from clinic_finder import DEFAULT_CLINICS_CSV
+from clinic_finder.csvfile import read_clinics_csv
+
+ONCE = bench.Repeats(search=2, map_local=1, naive_local=1, map_national=1, naive_national=1)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> bench.BenchData:
+    clinics = read_clinics_csv(DEFAULT_CLINICS_CSV).clinics
+    assert clinics is not None
+    return bench.BenchData(local=clinics.head(12), national=clinics.head(30), national_note="synthetic")
+
+
+def test_rows_name_the_table_size_without_a_note(tiny: bench.BenchData) -> None:
+    plain = bench.BenchData(tiny.local, tiny.national)
+    assert "`SearchIndex` (30 facilities;" in bench.run_table(plain, ONCE)
+
+
+def test_table_has_the_expected_rows(tiny: bench.BenchData) -> None:
+    table = bench.run_table(tiny, ONCE)
+    lines = table.splitlines()
+    assert lines[:2] == ["| Measure | Value | Target | Met |", "|---|---|---|---|"]
+    expected = [
+        "search() median, national directory, `SearchIndex` (synthetic; ZIP + radius + services)",
+        "search() median, same searches from a DataFrame",
+        "map build + payload, shipped list (12 clinics): ours vs naive",
+        "map payload, shipped list: ours (naive)",
+        "map build + payload, national directory (30 clinics): ours vs naive",
+        "map payload, national directory: ours (naive)",
+    ]
+    assert len(lines) == 2 + len(expected)
+    for line, start in zip(lines[2:], expected, strict=True):
+        assert line.startswith(f"| {start}"), line
+        assert line.count("|") == 5
+
+
+def test_extra_rows_hook(tiny: bench.BenchData, monkeypatch: pytest.MonkeyPatch) -> None:
+    def warm_rerun(data: bench.BenchData, repeats: bench.Repeats) -> bench.Section:
+        timed = bench.measure("extra", lambda: None, repeats.map_local)
+        return bench.Section([timed], lambda: [bench.Row("an extra row", bench.ms(timed.median_seconds))])
+
+    monkeypatch.setattr(bench, "EXTRA_ROWS", [warm_rerun])
+    assert bench.run_table(tiny, ONCE).splitlines()[-1].startswith("| an extra row | ")
+
+
+def test_measurements_are_interleaved() -> None:
+    calls: list[str] = []
+    a = bench.measure("a", lambda: calls.append("a"), 2)
+    b = bench.measure("b", lambda: calls.append("b") or 123, 3)
+    bench.run_interleaved([a, b])
+    assert calls == ["a", "b", "a", "b", "b"]
+    assert (len(a.seconds), len(b.seconds), b.size_bytes, a.size_bytes) == (2, 3, 123, None)
+
+
+def test_national_table_is_read_from_the_cache(tmp_path) -> None:
+    workbook = tmp_path / "directory.xlsx"
+    workbook.write_bytes(b"not really a workbook")
+    cached = pd.DataFrame({"id": ["a"]})
+    cache = tmp_path / "cache" / f"national-{bench.file_sha256(workbook)[:16]}.pickle"
+    cache.parent.mkdir()
+    cache.write_bytes(pickle.dumps({"clinics": cached, "note": "n"}))
+    clinics, note = bench.load_national(workbook, cache.parent)
+    pd.testing.assert_frame_equal(clinics, cached)
+    assert note == "n"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (bench.Row("m", "1 ms", "≤ 2 ms", True), "| m | 1 ms | ≤ 2 ms | yes |"),
+        (bench.Row("m", "3 ms", "≤ 2 ms", False), "| m | 3 ms | ≤ 2 ms | **no** |"),
+        (bench.Row("m", "x"), "| m | x |  |  |"),
+    ],
+)
+def test_render_table(row: bench.Row, expected: str) -> None:
+    assert bench.render_table([row]).splitlines()[2] == expected
