@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import os
 
+import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from clinic_finder import data_path, finder
+from clinic_finder import data_path, finder, mapview
 from clinic_finder.explainer import crisis_lines_markdown, display_markdown, glossary_url, newcomer_panel_markdown
 from clinic_finder.geo import PlaceError, resolve_place
 from clinic_finder.live import LiveClinics
-from clinic_finder.mapview import build_map, clicked_clinic_id
 from clinic_finder.search import search
 
 st.set_page_config(page_title="IOP Finder — Illinois & Texas", page_icon="🧭", layout="wide")
@@ -24,6 +25,20 @@ PAGE_SIZE = 20
 @st.cache_resource
 def live_clinics(path: str) -> LiveClinics:
     return LiveClinics(path)
+
+
+# Reruns with the same search and data (a click, "show more") reuse the map and the CSV: building and
+# rendering the map is most of a rerun's cost. Keyed on the data file's version, so staff edits show.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def rendered_map(
+    data_key: tuple, search_key: tuple, tiles: str, _results: pd.DataFrame, _origin: tuple | None, _radius: float | None
+) -> folium.Map:
+    return mapview.build_rendered_map(_results, _origin, _radius, tiles=tiles)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def results_csv(data_key: tuple, search_key: tuple, _results: pd.DataFrame) -> bytes:
+    return finder.results_csv_bytes(_results)
 
 
 def seed_widgets_from_url() -> None:
@@ -93,17 +108,18 @@ def clinic_card(row: dict, include_distance: bool, where: str = "result") -> Non
         st.markdown(card.body_markdown())
 
 
-def result_list(rows: list[dict], grouped: bool, include_distance: bool) -> None:
+def result_list(listing: pd.DataFrame, grouped: bool, include_distance: bool) -> None:
     shown = st.session_state.setdefault("shown", PAGE_SIZE)
     state_names = {"IL": "Illinois", "TX": "Texas"}
     current_state = None
-    for row in rows[:shown]:
+    rows = listing.iloc[:shown].to_dict(orient="records")  # only what is shown: to_dict is not free
+    for row in rows:
         if grouped and row["state"] != current_state:
             current_state = row["state"]
             st.subheader(state_names.get(current_state, current_state))
         clinic_card(row, include_distance)
-    if len(rows) > shown:
-        st.button(f"Show {min(PAGE_SIZE, len(rows) - shown)} more", key="more", on_click=show_more)
+    if len(listing) > shown:
+        st.button(f"Show {min(PAGE_SIZE, len(listing) - shown)} more", key="more", on_click=show_more)
 
 
 def show_more() -> None:
@@ -160,44 +176,42 @@ result = search(
     services=state.required,
     include_unknown=state.include_unknown,
 )
-rows = result.clinics.to_dict(orient="records")
 headline, hint = finder.summary_line(result, state)
 st.markdown(f"### {headline}")
 if hint:
     st.caption(hint)
-if not rows:
+if result.clinics.empty:
     st.info(finder.no_results_advice(state))
     st.stop()
 
 map_column, list_column = st.columns([3, 2], gap="medium")
 with map_column:
-    clinic_map = build_map(
-        result.clinics,
-        origin=origin,
-        radius_miles=state.radius if origin else None,
-        tiles=os.environ.get("CLINIC_FINDER_TILES", "OpenStreetMap"),
-    )
+    search_key = finder.query_key(state)
+    radius = state.radius if origin else None
+    tiles = os.environ.get("CLINIC_FINDER_TILES", "OpenStreetMap")
+    clinic_map = rendered_map(live.snapshot.key, search_key, tiles, result.clinics, origin, radius)
     # Only clicks come back: panning and zooming do not rerun the script.
     map_state = st_folium(
         clinic_map,
+        render=False,  # rendered once, in rendered_map()
         key="map",
         height=460,
         use_container_width=True,
         returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
     )
-    clicked_id = clicked_clinic_id(result.clinics, map_state)
+    clicked_id = mapview.clicked_clinic_id(result.clinics, map_state)
     if clicked_id:
         st.markdown("**Selected on the map**")
-        clinic_card(next(r for r in rows if r["id"] == clicked_id), origin is not None, where="selected")
+        selected = result.clinics[result.clinics["id"] == clicked_id].iloc[0].to_dict()
+        clinic_card(selected, origin is not None, where="selected")
     st.download_button(
         "Download these results (CSV)",
-        data=finder.results_csv_bytes(result.clinics),
+        data=results_csv(live.snapshot.key, search_key, result.clinics),
         file_name="iop-clinics.csv",
         mime="text/csv",
         key="download",
         on_click="ignore",
     )
 with list_column:
-    if origin is None:
-        rows = finder.group_by_state_rows(rows)
-    result_list(rows, grouped=origin is None, include_distance=origin is not None)
+    listing = finder.listing_order(result.clinics, has_origin=origin is not None)
+    result_list(listing, grouped=origin is None, include_distance=origin is not None)

@@ -215,12 +215,8 @@ def _spreadsheet_column(index: int) -> str:
     return letters
 
 
-def validate_records(records: Iterable[tuple[int, Mapping[str, object]]], keep_valid: bool = False) -> LoadResult:
-    """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique.
-
-    With problems the table is None, unless `keep_valid`: then it holds the rows without problems (the
-    result is still not `ok`), for bulk imports where a few bad source rows should not stop the rest.
-    """
+def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> LoadResult:
+    """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique."""
     problems: list[Problem] = []
     clinics: list[dict[str, object]] = []
     first_row_of_id: dict[str, int] = {}
@@ -246,7 +242,7 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]], keep_v
         if not duplicate:
             clinics.append(clinic.model_dump(mode="json"))
     if problems:
-        return LoadResult(clinics_frame(clinics) if keep_valid else None, problems)
+        return LoadResult(None, problems)
     return LoadResult(clinics_frame(clinics))
 
 

@@ -175,9 +175,17 @@ def distance_text(miles: float) -> str:
     return "here" if miles < 0.05 else f"{miles:.1f} miles"
 
 
-def group_by_state_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Without a location: every clinic ordered by state, then city and name (the page adds state headings)."""
-    return sorted(rows, key=lambda r: (str(r["state"]), str(r["city"]), str(r["name"]), str(r["site"])))
+def listing_order(results: pd.DataFrame, has_origin: bool) -> pd.DataFrame:
+    """The list's order: nearest first with a location; without one, by state, city and name (the page
+    adds a heading per state)."""
+    if has_origin:
+        return results
+    return results.sort_values(["state", "city", "name", "site"], kind="stable").reset_index(drop=True)
+
+
+def query_key(state: SearchState) -> tuple[tuple[str, str], ...]:
+    """A hashable, canonical key for a search (for caches)."""
+    return tuple(sorted(query_from_state(state).items()))
 
 
 def no_results_advice(state: SearchState) -> str:

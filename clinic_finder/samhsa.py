@@ -135,18 +135,10 @@ def _record(row: pd.Series, clinic_id: str, verified: dt.date) -> dict[str, str]
     return record
 
 
-def import_directory(
-    xlsx_path: str | Path,
-    states: Iterable[str] | None = ("IL", "TX"),
-    only_iop: bool = True,
-    keep_valid: bool = False,
-) -> LoadResult:
-    """Facilities in `states` (None: every state) that list intensive outpatient treatment (OIT), validated.
-
-    `only_iop=False` keeps every facility whatever its services; the benchmark uses it with `states=None`
-    to search the whole national directory. `keep_valid` returns the valid rows even when some fail
-    (the 2023 directory has 8 facilities, outside IL and TX, with phone numbers that are not valid).
-    """
+def directory_records(
+    xlsx_path: str | Path, states: Iterable[str] | None = ("IL", "TX"), only_iop: bool = True
+) -> list[tuple[int, dict[str, str]]]:
+    """The directory's facilities as unvalidated clinic records: (row number in the output CSV, record)."""
     directory = read_directory(xlsx_path)
     keep = pd.Series(True, index=directory.index)
     if states is not None:
@@ -157,5 +149,16 @@ def import_directory(
     in_scope = in_scope.assign(_id=_unique_ids(in_scope))
     in_scope = in_scope.sort_values(["State", "City", "_id"], kind="stable")
     verified = directory_date(xlsx_path)
-    records = [(i + 2, _record(row, row["_id"], verified)) for i, (_, row) in enumerate(in_scope.iterrows())]
-    return validate_records(records, keep_valid=keep_valid)
+    return [(i + 2, _record(row, row["_id"], verified)) for i, (_, row) in enumerate(in_scope.iterrows())]
+
+
+def import_directory(
+    xlsx_path: str | Path,
+    states: Iterable[str] | None = ("IL", "TX"),
+    only_iop: bool = True,
+) -> LoadResult:
+    """Facilities in `states` (None: every state) that list intensive outpatient treatment (OIT), validated.
+
+    `only_iop=False` keeps every facility whatever its services (the whole directory, for the benchmark).
+    """
+    return validate_records(directory_records(xlsx_path, states, only_iop))

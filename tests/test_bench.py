@@ -11,7 +11,7 @@ import bench
 from clinic_finder import DEFAULT_CLINICS_CSV
 from clinic_finder.csvfile import read_clinics_csv
 
-ONCE = bench.Repeats(search=2, map_local=1, naive_local=1, map_national=1, naive_national=1)
+ONCE = bench.Repeats(search=2, map_local=1, naive_local=1, map_national=1, naive_national=1, page=1, naive_page=1)
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,25 @@ def test_table_has_the_expected_rows(tiny: bench.BenchData) -> None:
         assert line.count("|") == 5
 
 
-def test_extra_rows_hook(tiny: bench.BenchData, monkeypatch: pytest.MonkeyPatch) -> None:
-    def warm_rerun(data: bench.BenchData, repeats: bench.Repeats) -> bench.Section:
-        timed = bench.measure("extra", lambda: None, repeats.map_local)
-        return bench.Section([timed], lambda: [bench.Row("an extra row", bench.ms(timed.median_seconds))])
+def test_page_rows_rerun_the_real_finder_page(tiny: bench.BenchData, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLINIC_FINDER_DATA", "unused")  # the section sets both per rerun; restored afterwards
+    monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
+    table = bench.run_table(tiny, ONCE, tmp_path)
+    lines = table.splitlines()[-3:]
+    assert lines[0].startswith("| finder page warm rerun, shipped list (12 clinics, all on the map) | ")
+    assert lines[1].startswith("| finder page warm rerun, shipped list: ours vs naive page")
+    assert "x faster)" in lines[1]
+    assert lines[2].startswith("| finder page warm rerun, national directory (30 clinics, all on the map; 0 invalid")
 
-    monkeypatch.setattr(bench, "EXTRA_ROWS", [warm_rerun])
-    assert bench.run_table(tiny, ONCE).splitlines()[-1].startswith("| an extra row | ")
+
+def test_invalid_directory_phones_are_replaced_for_the_page_and_counted() -> None:
+    clinics = read_clinics_csv(DEFAULT_CLINICS_CSV).clinics.head(3).copy()
+    clinics.loc[0, "phone"] = "333-440-8534"
+    clinics.loc[1, "intake_phone"] = "884-994-4325"
+    fixed, count = bench.valid_for_the_page(clinics)
+    assert count == 2
+    assert fixed.loc[0, "phone"] == "800-662-4357" and fixed.loc[1, "intake_phone"] == ""
+    assert fixed.loc[2].equals(clinics.loc[2])
 
 
 def test_measurements_are_interleaved() -> None:

@@ -148,7 +148,12 @@ def test_no_results_advice_always_offers_the_helpline(state: SearchState, advice
     assert advice in text and "1-800-662-4357" in text
 
 
-def test_group_by_state_rows() -> None:
-    rows = [dict(ROW, state="TX", city="Austin"), dict(ROW, state="IL", city="Zion"), dict(ROW, state="IL", city="Alton")]
-    assert [(r["state"], r["city"]) for r in finder.group_by_state_rows(rows)] == [
-        ("IL", "Alton"), ("IL", "Zion"), ("TX", "Austin")]
+def test_listing_order_groups_by_state_without_a_location() -> None:
+    frame = clinics_frame([dict(ROW, id="a", state="TX", city="Austin"), dict(ROW, id="b", state="IL", city="Zion"),
+                           dict(ROW, id="c", state="IL", city="Alton")])
+    assert finder.listing_order(frame, has_origin=False)["id"].tolist() == ["c", "b", "a"]
+    assert finder.listing_order(frame, has_origin=True)["id"].tolist() == ["a", "b", "c"]
+
+
+def test_query_key_is_canonical() -> None:
+    assert finder.query_key(SearchState("60613", services=("evening",))) == (("services", "evening"), ("zip", "60613"))
