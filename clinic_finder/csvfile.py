@@ -36,7 +36,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = ", ".join(
-            part for part in (f"row {self.row}" if self.row else "", f"column {self.column}" if self.column else "") if part
+            part
+            for part in (f"row {self.row}" if self.row else "", f"column {self.column}" if self.column else "")
+            if part
         )
         got = f" (got '{_shorten(self.value)}')" if self.value is not None else ""
         return f"{where}: {self.message}{got}" if where else f"{self.message}{got}"
@@ -130,7 +132,8 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
     except csv.Error as error:
         return LoadResult(None, [Problem(f"the file is not readable as CSV: {error}")], notes)
     if len(rows) - 1 > MAX_ROWS:
-        return LoadResult(None, [Problem(f"the file has {len(rows) - 1:,} rows, more than the {MAX_ROWS:,} allowed")], notes)
+        too_many = Problem(f"the file has {len(rows) - 1:,} rows, more than the {MAX_ROWS:,} allowed")
+        return LoadResult(None, [too_many], notes)
 
     header = [_normalise_header(name) for name in rows[0]]
     body = rows[1:]
