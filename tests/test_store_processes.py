@@ -8,6 +8,7 @@ tests to a few seconds while still running many saves and many kills.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -159,7 +160,7 @@ def test_concurrent_savers_lose_no_update(small_csv: Path, tmp_path: Path, forke
     assert len(audit) == len(phones)  # one line per successful save, none for refused ones
     # The saves form one chain: each was based on the version the previous one wrote.
     assert audit[0]["previous_fingerprint"] == initial_fingerprint
-    for earlier, later in zip(audit, audit[1:], strict=False):
+    for earlier, later in itertools.pairwise(audit):
         assert later["previous_fingerprint"] == earlier["fingerprint"]
     assert audit[-1]["fingerprint"] == store.file_fingerprint(small_csv)
     assert sorted(e["changed_ids"][0] for e in audit) == sorted(str(final.clinics.loc[r, "id"]) for r in phones)
