@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,7 @@ class Snapshot:
     path: Path
     fingerprint: str | None  # None when there is no file
     result: LoadResult
+    data: bytes | None = field(default=None, repr=False)  # the bytes read
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def read_snapshot(path: str | Path) -> Snapshot:
         return Snapshot(path, None, LoadResult(None, [Problem(f"there is no file at {path.name}")]))
     except OSError as error:
         return Snapshot(path, None, LoadResult(None, [Problem(f"could not read {path.name}: {error.strerror}")]))
-    return Snapshot(path, fingerprint_bytes(data), parse_clinics_csv(data))
+    return Snapshot(path, fingerprint_bytes(data), parse_clinics_csv(data), data)
 
 
 def backups_dir(csv_path: str | Path) -> Path:
@@ -220,10 +222,13 @@ def _keep_backup(path: Path, data: bytes, now: dt.datetime, keep: int) -> Path:
 
 
 def _backup_files(csv_path: Path) -> list[Path]:
+    """Backups of `csv_path`, oldest first; other files people put in the folder are never touched."""
     folder = backups_dir(csv_path)
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(f"{csv_path.stem}-*.csv"), key=lambda p: p.name)
+    pattern = re.compile(rf"{re.escape(csv_path.stem)}-\d{{8}}T\d{{12}}Z(?:-\d+)?\.csv")
+    return sorted((p for p in folder.glob(f"{csv_path.stem}-*.csv") if pattern.fullmatch(p.name)),
+                  key=lambda p: p.name)
 
 
 def _version_with_fingerprint(path: Path, fingerprint: str | None) -> pd.DataFrame | None:
@@ -287,8 +292,10 @@ def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: 
     _remove_stale_temp_files(path)
     moment = now or dt.datetime.now(dt.UTC)
     backup = None
-    if current.fingerprint is not None:
-        backup = _keep_backup(path, path.read_bytes(), moment, keep_backups)
+    if current.data is not None:
+        # Back up exactly the bytes whose fingerprint was checked, even if the file is invalid: it may
+        # hold someone's work.
+        backup = _keep_backup(path, current.data, moment, keep_backups)
     _atomic_write(path, new_bytes)
     entry = {
         "time": moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),

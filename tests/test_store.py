@@ -121,6 +121,9 @@ def test_unchanged_list_writes_nothing(small_csv: Path) -> None:
 def test_backups_rotate_to_the_last_50(small_csv: Path) -> None:
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     versions = [small_csv.read_bytes()]
+    someone_elses = small_csv.parent / "backups" / "clinics-my-notes.csv"
+    someone_elses.parent.mkdir()
+    someone_elses.write_text("not a backup")
     for i in range(55):
         clinics, fingerprint = load(small_csv)
         store.save_clinics(small_csv, with_phone(clinics, 0, f"312-555-{1000 + i:04d}"), fingerprint, f"staff {i}",
@@ -128,7 +131,8 @@ def test_backups_rotate_to_the_last_50(small_csv: Path) -> None:
         versions.append(small_csv.read_bytes())
     backups = store.list_backups(small_csv)
     assert len(backups) == store.BACKUPS_KEPT == 50
-    assert len(list((small_csv.parent / "backups").iterdir())) == 50
+    assert len(list((small_csv.parent / "backups").iterdir())) == 51
+    assert someone_elses.read_text() == "not a backup"  # rotation only deletes its own backups
     # Newest first; the newest backup is the version before the last save, the oldest kept is save 5's.
     assert [b.path.read_bytes() for b in backups] == list(reversed(versions[5:55]))
     assert backups[0].time == start + dt.timedelta(minutes=54)
