@@ -210,13 +210,17 @@ def edit_tab() -> pd.DataFrame | None:
     edited = st.data_editor(working, key="staff_editor", num_rows="dynamic", column_config=column_config(),
                             hide_index=True, width="stretch")
     edited = edited.reset_index(drop=True)
-    cols = st.columns([3, 1, 1])
+    cols = st.columns([3, 1, 1], vertical_alignment="bottom")
     positions = list(range(len(edited)))
+
+    def cell(i: int, column: str) -> str:
+        value = edited.at[i, column]
+        return "" if value is None or pd.isna(value) else str(value)
+
     choice = cols[0].selectbox(
         "Locate a clinic's street address (new or moved clinic)",
         positions,
-        format_func=lambda i: f"{edited.at[i, 'id'] or '(no id)'} — {edited.at[i, 'name'] or ''}, "
-        f"{edited.at[i, 'city'] or ''}",
+        format_func=lambda i: f"{cell(i, 'id') or '(no id yet)'} — {cell(i, 'name')}, {cell(i, 'city')}",
         key="staff_locate_row",
         index=None,
     )
@@ -232,7 +236,7 @@ def edit_tab() -> pd.DataFrame | None:
                                                                          located.precision.value]
             ss["staff_working"] = updated
             ss["staff_dirty"] = True
-            flash("warning" if located.failure else "success", f"{edited.at[choice, 'id']}: {located.message}.")
+            flash("warning" if located.failure else "success", f"{cell(choice, 'id')}: {located.message}.")
             reset_widgets_and_rerun()
     if cols[2].button("Discard my edits", key="staff_discard"):
         load_base(store.read_snapshot(data_path()))
