@@ -312,6 +312,10 @@ def review_tab(edited: pd.DataFrame | None, staff_label: str, path_label: str) -
         except store.SaveBusy as busy:
             st.error(str(busy))
             return candidate.clinics
+        except OSError as error:  # e.g. the data folder is read-only or the disk is full
+            st.error(f"Could not write the clinics file ({error.strerror or error}); nothing was saved. "
+                     "Download your version (Download tab) and tell the maintainer.")
+            return candidate.clinics
         load_base(store.read_snapshot(data_path()))
         backup = f" The previous version is kept as backup {result.backup.name}." if result.backup else ""
         flash("success", f"Saved: {result.diff.summary()}.{backup} The finder shows the change from now on.")
@@ -359,7 +363,7 @@ def backups_tab(snapshot: store.Snapshot, staff_label: str) -> None:
         except store.SaveConflict as conflict:
             st.error(conflict.explanation())
             return
-        except (store.InvalidClinics, store.SaveBusy, ValueError) as error:
+        except (store.InvalidClinics, store.SaveBusy, ValueError, OSError) as error:
             st.error(f"Nothing was restored: {error}")
             return
         load_base(store.read_snapshot(data_path()))

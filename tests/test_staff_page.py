@@ -411,3 +411,38 @@ def test_locate_with_geocoder_unreachable_falls_back_to_zip(small_csv: Path, mon
     centre = geo.lookup_zip_record(str(frame.loc[0, "zip"]))
     assert centre is not None and frame.loc[0, "location_precision"] == "zip"
     assert (frame.loc[0, "lat"], frame.loc[0, "lon"]) == pytest.approx((centre.lat, centre.lon))
+
+
+# ---- robustness ----
+
+
+def test_sign_out(small_csv: Path, monkeypatch: pytest.MonkeyPatch, password_hash: str) -> None:
+    at = open_workspace(page(small_csv, monkeypatch, password_hash))
+    at.button(key="staff_sign_out").click()
+    at.run()
+    assert not at.exception and not in_workspace(at) and not at.data_editor
+    assert at.text_input(key="staff_password") is not None
+
+
+def test_unexpected_errors_are_explained_not_shown_as_tracebacks(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 password_hash: str) -> None:
+    before = small_csv.read_bytes()
+    at = open_workspace(page(small_csv, monkeypatch, password_hash))
+    edit(at, {0: {"phone": "312-555-0199"}})
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "save_clinics", disk_full)
+    confirm_and_save(at)
+    assert not at.exception
+    assert "Could not write the clinics file (No space left on device); nothing was saved." in text(at.error)
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(store, "list_backups", bug)
+    at.run()
+    assert not at.exception
+    assert "Something went wrong on this page, and nothing was saved" in text(at.error)
+    assert small_csv.read_bytes() == before
