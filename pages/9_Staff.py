@@ -73,8 +73,9 @@ def editor_has_edits() -> bool:
     return any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
 
 
-def show_problems(problems: list[Problem], what: str) -> None:
-    st.error(f"{what} has {len(problems)} problem(s). Nothing was saved. Fix each one and try again.")
+def show_problems(problems: list[Problem], what: str, advice: str = "Nothing was saved. Fix each one and try again.",
+                  ) -> None:
+    st.error(f"{what} has {len(problems)} problem(s). {advice}")
     st.dataframe(
         pd.DataFrame(
             [{"row": p.row, "column": p.column or "", "problem": p.message, "value": p.value or ""} for p in problems],
@@ -197,7 +198,7 @@ def file_problems_panel(snapshot: store.Snapshot, path_label: str) -> None:
             "keeps showing the last valid version. Fix the file, upload a corrected CSV, or restore a backup "
             "in 'Backups and undo'."
         )
-        show_problems(snapshot.result.problems, path_label)
+        show_problems(snapshot.result.problems, path_label, "Visitors are not affected.")
 
 
 def edit_tab() -> pd.DataFrame | None:
@@ -299,7 +300,7 @@ def review_tab(edited: pd.DataFrame | None, staff_label: str, path_label: str) -
                 st.write("What changed on disk since you loaded the list:")
                 show_diff(conflict.disk_diff)
             if conflict.disk_problems:
-                show_problems(conflict.disk_problems, f"{path_label} on disk")
+                show_problems(conflict.disk_problems, f"{path_label} on disk", "")
             # on_click="ignore": downloading must not rerun the page and hide this explanation.
             st.download_button("Download my version (CSV)", clinics_to_csv_bytes(candidate.clinics),
                                file_name="clinics-my-edits.csv", mime="text/csv", key="staff_download_mine",
@@ -343,7 +344,7 @@ def backups_tab(snapshot: store.Snapshot, staff_label: str) -> None:
         return
     preview = store.read_snapshot(by_name[name].path)
     if not preview.result.ok or preview.result.clinics is None:
-        show_problems(preview.result.problems, f"Backup {name}")
+        show_problems(preview.result.problems, f"Backup {name}", "It cannot be restored.")
         return
     diff = diff_clinics(snapshot.result.clinics, preview.result.clinics)
     if snapshot.result.ok:
