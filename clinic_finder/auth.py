@@ -81,11 +81,12 @@ def ticket_valid(ticket: object, session_id: str, password_hash: str | None, now
 
 
 class FailureThrottle:
-    """Slows repeated wrong passwords: exponential per session, and for everyone after many failures overall.
+    """Slows repeated wrong passwords: exponential per session, and for everyone after many failures overall."""
 
-    The per-session delay stops guessing in one browser tab; the global one stops an attacker who opens a
-    new session for every guess (it also slows real staff during an attack, by at most `cap_seconds`).
-    """
+    # The per-session delay stops guessing in one browser tab; the global one stops an attacker who opens a
+    # new session for every guess (it also slows real staff during an attack, by at most `cap_seconds`).
+    # Delays are base * 2**(n-1) seconds, n = failures (per session) or failures beyond the allowance
+    # within `window_seconds` (global).
 
     def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 60.0, window_seconds: float = 900.0,
                  global_allowance: int = 20) -> None:

@@ -254,11 +254,10 @@ def save_clinics(
     lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
     now: dt.datetime | None = None,
 ) -> SaveResult:
-    """Validate and save `clinics` over the file whose fingerprint the editor loaded; see module docstring.
-
-    Raises InvalidClinics (nothing written), SaveConflict (the file changed since `expected_fingerprint`;
-    `base`, the table the editor loaded, lets it say what changed), SaveBusy (lock not obtained).
-    """
+    """Validate and save `clinics` over the version with `expected_fingerprint` (None: no file yet)."""
+    # Raises InvalidClinics (nothing written), SaveConflict (the file is no longer the expected version;
+    # `base`, the table the editor loaded, lets it say what changed) or SaveBusy (no lock within
+    # `lock_timeout_seconds`). `now` (UTC) is for tests; the backup name and audit time come from it.
     path = Path(path)
     label = clean_label(staff_label)
     checked = validate_frame(clinics)
