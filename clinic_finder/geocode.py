@@ -7,6 +7,7 @@ when the geocoder is unreachable or finds nothing, the clinic gets its ZIP centr
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +62,12 @@ def make_geocoder(settings: GeocoderSettings) -> Geocode:
         error_wait_seconds=settings.retry_wait_seconds,
         swallow_exceptions=False,
     )
+
+
+@functools.cache
+def shared_geocoder(settings: GeocoderSettings) -> Geocode:
+    """One rate-limited geocoder per settings for the whole process, so all staff sessions share the limit."""
+    return make_geocoder(settings)
 
 
 @dataclass(frozen=True)

@@ -227,8 +227,8 @@ def edit_tab() -> pd.DataFrame | None:
     )
     if cols[1].button("Locate", key="staff_locate") and choice is not None:
         with st.spinner("Asking the geocoder…"):
-            located = geocoding.locate(edited.loc[choice].to_dict(), geocoding.make_geocoder(
-                geocoding.settings_from_env()))
+            geocoder = geocoding.shared_geocoder(geocoding.settings_from_env())
+            located = geocoding.locate(edited.loc[choice].to_dict(), geocoder)
         if located.precision is None:
             st.error(located.message)
         else:
