@@ -3,15 +3,15 @@
 All logic lives here as plain functions; nothing in this package imports streamlit.
 """
 
+import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLINICS_CSV = PROJECT_ROOT / "data" / "clinics.csv"
+DATA_ENV_VAR = "CLINIC_FINDER_DATA"
 
 
 def data_path() -> Path:
-    """The clinics CSV the app serves: $CLINIC_FINDER_DATA if set (tests, other deployments), else data/clinics.csv."""
-    import os
-
-    configured = os.environ.get("CLINIC_FINDER_DATA", "").strip()
-    return Path(configured) if configured else DEFAULT_CLINICS_CSV
+    """The clinics CSV in use: $CLINIC_FINDER_DATA when set (tests, deployments), else data/clinics.csv."""
+    value = os.environ.get(DATA_ENV_VAR, "").strip()
+    return Path(value).expanduser() if value else DEFAULT_CLINICS_CSV

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import math
 import sys
@@ -110,6 +111,100 @@ def cmd_data_dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    from clinic_finder.auth import HASH_ENV_VAR, hash_password
+
+    # getpass: the password is never echoed, never in shell history, never an argument other users can see.
+    password = getpass.getpass("New staff password: ")
+    if len(password) < args.min_length:
+        print(f"The password must have at least {args.min_length} characters; nothing was printed.", file=sys.stderr)
+        return 1
+    if getpass.getpass("Type it again: ") != password:
+        print("The two passwords differ; nothing was printed.", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    print(
+        "Put this hash in .streamlit/secrets.toml as  [staff]  password_hash = \"...\"  "
+        f"or in the environment variable {HASH_ENV_VAR}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cli_label() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name in this environment (some containers)
+        return "cli"
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from clinic_finder.geocode import GeocoderSettings, locate, make_geocoder, settings_from_env
+    from clinic_finder.store import InvalidClinics, SaveBusy, SaveConflict, read_snapshot, save_clinics
+
+    snapshot = read_snapshot(args.path)
+    if not snapshot.result.ok or snapshot.result.clinics is None:
+        _print_problems(snapshot.result, args.path)
+        return 1
+    clinics = snapshot.result.clinics.copy()
+    defaults = settings_from_env()
+    settings = GeocoderSettings(
+        user_agent=args.user_agent or defaults.user_agent,
+        domain=args.domain or defaults.domain,
+        scheme=args.scheme or defaults.scheme,
+        timeout_seconds=args.timeout,
+        min_delay_seconds=defaults.min_delay_seconds if args.min_delay is None else args.min_delay,
+        max_retries=args.retries,
+        retry_wait_seconds=args.retry_wait,
+    )
+    geocode = make_geocoder(settings)
+    todo = clinics.index[clinics["location_precision"] == "zip"] if args.only_approximate else clinics.index
+    counts = {"address": 0, "zip": 0, "unplaced": 0, "skipped": 0}
+    fallbacks: list[str] = []
+    unreachable_in_a_row = 0
+    for index in tqdm(todo, desc="geocoding", unit="clinic", file=sys.stderr):
+        if unreachable_in_a_row >= args.give_up_after:
+            # The geocoder is down: leave the rest as they are rather than wait out every timeout.
+            counts["skipped"] += 1
+            continue
+        row = clinics.loc[index].to_dict()
+        located = locate(row, geocode)
+        unreachable_in_a_row = unreachable_in_a_row + 1 if located.failure == "unreachable" else 0
+        if located.precision is None:
+            counts["unplaced"] += 1
+            fallbacks.append(f"{row['id']}: {located.message}")
+            continue
+        clinics.loc[index, ["lat", "lon", "location_precision"]] = [located.lat, located.lon, located.precision.value]
+        counts[located.precision.value] += 1
+        if located.failure:
+            fallbacks.append(f"{row['id']}: {located.message}")
+    for line in fallbacks:
+        print(f"  {line}", file=sys.stderr)
+    print(
+        f"{len(todo)} clinic(s) to locate: {counts['address']} at the street address, {counts['zip']} at the "
+        f"ZIP centre (approximate), {counts['unplaced']} not placed, {counts['skipped']} skipped because the "
+        "geocoder stopped answering."
+    )
+    try:
+        result = save_clinics(args.path, clinics, snapshot.fingerprint, args.staff or _cli_label(), action="geocode")
+    except SaveConflict as conflict:
+        print(conflict.explanation(), file=sys.stderr)
+        return 2
+    except (InvalidClinics, SaveBusy) as error:
+        print(f"nothing was saved: {error}", file=sys.stderr)
+        for problem in getattr(error, "problems", []):
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    if result.saved:
+        backup = f"; the previous version is in {result.backup}" if result.backup else ""
+        print(f"saved {args.path} ({result.diff.summary()}){backup}")
+    else:
+        print(f"{args.path} is unchanged")
+    return 0
+
+
 def _radius(text: str) -> float | None:
     if text.lower() in {"any", "none", ""}:
         return None
@@ -169,6 +264,37 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the data dictionary of the clinics CSV, generated from the schema, as a Markdown table.",
     )
     dictionary.set_defaults(func=cmd_data_dictionary)
+
+    hasher = commands.add_parser(
+        "hash-password",
+        help="make a staff password hash",
+        description="Ask for a staff password (twice, not echoed) and print its argon2id hash for "
+        ".streamlit/secrets.toml ([staff] password_hash) or CLINIC_FINDER_STAFF_PASSWORD_HASH.",
+    )
+    hasher.add_argument("--min-length", type=int, default=12, help="shortest password accepted (default 12)")
+    hasher.set_defaults(func=cmd_hash_password)
+
+    locator = commands.add_parser(
+        "geocode",
+        help="locate clinics' street addresses",
+        description="Geocode each clinic's street address (Nominatim by default, at most one request a "
+        "second) and save the file like the staff page does (lock, backup, audit log). A clinic the "
+        "geocoder cannot find gets its ZIP centre with location_precision = zip.",
+    )
+    locator.add_argument("path", help="the CSV file, e.g. data/clinics.csv")
+    locator.add_argument("--only-approximate", action="store_true",
+                         help="only clinics whose location_precision is zip")
+    locator.add_argument("--user-agent", help="identify this app to the geocoder (Nominatim requires it)")
+    locator.add_argument("--domain", help="geocoder host[:port] (default nominatim.openstreetmap.org)")
+    locator.add_argument("--scheme", choices=["https", "http"], help="default https")
+    locator.add_argument("--min-delay", type=float, help="seconds between requests (default 1, Nominatim's limit)")
+    locator.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an answer (default 10)")
+    locator.add_argument("--retries", type=int, default=1, help="retries after a network error (default 1)")
+    locator.add_argument("--retry-wait", type=float, default=2.0, help="seconds before a retry (default 2)")
+    locator.add_argument("--give-up-after", type=int, default=5,
+                         help="stop asking after this many unreachable answers in a row (default 5)")
+    locator.add_argument("--staff", help="label for the audit log (default cli:<your user name>)")
+    locator.set_defaults(func=cmd_geocode)
     return parser
 
 

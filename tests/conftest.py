@@ -1,16 +1,124 @@
-"""Shared test setup. Tests never write data/clinics.csv; they copy what they need into tmp_path."""
+"""Shared fixtures: copies of the clinics list in tmp_path (tests never write data/clinics.csv)."""
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from clinic_finder import DEFAULT_CLINICS_CSV, auth, geo
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
-CLINICS_CSV = ROOT / "data" / "clinics.csv"
+PAGE = str(ROOT / "pages" / "9_Staff.py")
+PASSWORD = "correct horse battery staple"
+
+
+def copy_of_clinics(folder: Path, rows: int | None = None) -> Path:
+    """data/clinics.csv (or its first `rows` clinics) copied into `folder`; returns the copy's path."""
+    lines = DEFAULT_CLINICS_CSV.read_bytes().splitlines(keepends=True)
+    if rows is not None:
+        lines = lines[: rows + 1]
+    target = folder / "data" / "clinics.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"".join(lines))
+    return target
+
+
+@pytest.fixture
+def clinics_csv(tmp_path: Path) -> Path:
+    """All 554 clinics, in tmp_path/data/clinics.csv."""
+    return copy_of_clinics(tmp_path)
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path) -> Path:
+    """The first 12 clinics, in tmp_path/data/clinics.csv (fast saves for the process tests)."""
+    return copy_of_clinics(tmp_path, rows=12)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return auth.hash_password(PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # No test depends on the machine's environment or on failures recorded by another test.
+    for name in ("CLINIC_FINDER_DATA", auth.HASH_ENV_VAR, "CLINIC_FINDER_GEOCODER_DOMAIN",
+                 "CLINIC_FINDER_GEOCODER_SCHEME", "CLINIC_FINDER_GEOCODER_USER_AGENT",
+                 "CLINIC_FINDER_GEOCODER_MIN_DELAY"):
+        monkeypatch.delenv(name, raising=False)
+    auth.THROTTLE.reset()
+    yield
+    auth.THROTTLE.reset()
+
+
+class FakeNominatim:
+    """A tiny Nominatim-compatible /search endpoint on 127.0.0.1: real HTTP, canned answers.
+
+    A street containing "Nowhere" finds nothing; any other street is placed 0.01 degrees north-east of its
+    ZIP centre, so tests can tell a geocoded point from the ZIP centre.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, object]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                fake.requests.append({"path": url.path, "params": params,
+                                      "user_agent": self.headers.get("User-Agent", "")})
+                answer: list[dict[str, object]] = []
+                record = geo.lookup_zip_record(params.get("postalcode", ""))
+                if url.path == "/search" and record is not None and "Nowhere" not in params.get("street", ""):
+                    answer = [{"place_id": 1, "lat": f"{record.lat + 0.01:.6f}", "lon": f"{record.lon + 0.01:.6f}",
+                               "display_name": f"{params.get('street')}, {record.city}, {record.state}"}]
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.domain = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeNominatim:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_nominatim() -> Iterator[FakeNominatim]:
+    with FakeNominatim() as server:
+        yield server
+
+
+@pytest.fixture
+def closed_port_domain() -> str:
+    """host:port where nothing listens (a port we bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"127.0.0.1:{port}"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -18,14 +126,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if os.environ.get("CI") and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
-
-
-@pytest.fixture
-def clinics_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped clinics CSV."""
-    target = tmp_path / "clinics.csv"
-    shutil.copyfile(CLINICS_CSV, target)
-    return target
 
 
 @pytest.hookimpl(wrapper=True)

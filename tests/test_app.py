@@ -22,8 +22,8 @@ NOT_CARD_HEADINGS = {"**What do you need?**", "**How will you pay?**", "**Select
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, clinics_copy: Path) -> AppTest:
-    monkeypatch.setenv("CLINIC_FINDER_DATA", str(clinics_copy))
+def app(monkeypatch: pytest.MonkeyPatch, clinics_csv: Path) -> AppTest:
+    monkeypatch.setenv("CLINIC_FINDER_DATA", str(clinics_csv))
     monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
@@ -176,38 +176,38 @@ def test_show_more_pages_through_the_list(app: AppTest) -> None:
     assert len(card_titles(app)) == 40
 
 
-def test_invalid_file_on_disk_keeps_serving_the_last_valid_list(app: AppTest, clinics_copy: Path) -> None:
+def test_invalid_file_on_disk_keeps_serving_the_last_valid_list(app: AppTest, clinics_csv: Path) -> None:
     app.query_params.update({"zip": "60613", "services": "evening", "radius": "10"})
     run(app)
-    shutil.copyfile(DATA / "017-many-problems-in-one-row.csv", clinics_copy)
+    shutil.copyfile(DATA / "017-many-problems-in-one-row.csv", clinics_csv)
     run(app)
     assert card_titles(app) == ["Symetria Recovery — Chicago"]
     assert any("being updated" in c.value for c in app.caption)
     assert not any("row 4" in m.value for m in app.markdown)  # staff details stay on the staff page
 
 
-def test_staff_edit_on_disk_shows_on_the_next_interaction(app: AppTest, clinics_copy: Path) -> None:
+def test_staff_edit_on_disk_shows_on_the_next_interaction(app: AppTest, clinics_csv: Path) -> None:
     app.query_params.update({"zip": "60613", "services": "evening", "radius": "10"})
     run(app)
-    clinics = read_clinics_csv(clinics_copy).clinics
+    clinics = read_clinics_csv(clinics_csv).clinics
     assert clinics is not None
     # Staff learn that another Chicago clinic runs evening groups and say so in the file.
     other = clinics.index[(clinics["zip"] == "60613") & (clinics["name"] != "Symetria Recovery")][0]
     clinics.loc[other, "evening"] = "yes"
-    clinics_copy.write_bytes(clinics_to_csv_bytes(clinics))
+    clinics_csv.write_bytes(clinics_to_csv_bytes(clinics))
     run(app)
     assert len(card_titles(app)) == 2
     assert clinics.loc[other, "name"] in " ".join(card_titles(app))
 
 
 def test_download_is_the_current_results_with_formulas_neutralised(
-    app: AppTest, clinics_copy: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppTest, clinics_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clinics = read_clinics_csv(clinics_copy).clinics
+    clinics = read_clinics_csv(clinics_csv).clinics
     assert clinics is not None
     chicago = clinics.index[clinics["id"] == "symetria-recovery-chicago"][0]
     clinics.loc[chicago, "notes"] = '=HYPERLINK("http://attacker.example","click")'
-    clinics_copy.write_bytes(clinics_to_csv_bytes(clinics))
+    clinics_csv.write_bytes(clinics_to_csv_bytes(clinics))
     sent: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
 

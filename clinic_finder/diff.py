@@ -1,0 +1,120 @@
+"""What an edit changes in the clinics list: clinics added, removed and changed (old -> new per field).
+
+Clinics are matched by `id`, so changing a clinic's id shows as one removal plus one addition.
+Both tables are expected to be validated (canonical values), so "Y" vs "yes" is never a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from clinic_finder.csvfile import COORDINATE_DECIMALS
+from clinic_finder.schema import COLUMNS
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one clinic: the text in the file before and after."""
+
+    column: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ClinicChange:
+    """A clinic present before and after whose fields differ."""
+
+    id: str
+    name: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class ClinicsDiff:
+    """Clinics added, removed and changed between two versions of the list."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[ClinicChange, ...] = ()
+    names: Mapping[str, str] | None = None  # id -> clinic name, for people reading the diff
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    @property
+    def changed_ids(self) -> tuple[str, ...]:
+        return tuple(change.id for change in self.changed)
+
+    def summary(self) -> str:
+        """One line for people and for the audit log, e.g. '1 added, 0 removed, 2 changed'."""
+        if self.empty:
+            return "no changes"
+        return f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
+
+    def rows(self) -> list[dict[str, str]]:
+        """One row per added clinic, removed clinic and changed field: a table people can read."""
+        names = self.names or {}
+        table = [{"change": "added", "id": i, "name": names.get(i, ""), "field": "", "old": "", "new": ""}
+                 for i in self.added]
+        table += [{"change": "removed", "id": i, "name": names.get(i, ""), "field": "", "old": "", "new": ""}
+                  for i in self.removed]
+        for change in self.changed:
+            table += [
+                {"change": "changed", "id": change.id, "name": change.name,
+                 "field": f.column, "old": f.old, "new": f.new}
+                for f in change.fields
+            ]
+        return table
+
+
+def cell_text(column: str, value: object) -> str:
+    """A cell as the CSV writer would write it, so equal files give equal cells."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if column in ("lat", "lon"):
+        return repr(round(float(value), COORDINATE_DECIMALS))  # type: ignore[arg-type]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _by_id(clinics: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+    if clinics is None:
+        return {}
+    return {
+        str(record["id"]): {c: cell_text(c, record.get(c)) for c in COLUMNS}
+        for record in clinics.to_dict(orient="records")
+    }
+
+
+def diff_clinics(old: pd.DataFrame | None, new: pd.DataFrame | None) -> ClinicsDiff:
+    """Compare two validated clinics tables by id; None stands for "no valid list"."""
+    before, after = _by_id(old), _by_id(new)
+    added = tuple(i for i in after if i not in before)
+    removed = tuple(i for i in before if i not in after)
+    changed = []
+    for clinic_id, row in after.items():
+        previous = before.get(clinic_id)
+        if previous is None:
+            continue
+        fields = tuple(FieldChange(c, previous[c], row[c]) for c in COLUMNS if previous[c] != row[c])
+        if fields:
+            changed.append(ClinicChange(clinic_id, row["name"], fields))
+    names = {i: r["name"] for i, r in before.items()} | {i: r["name"] for i, r in after.items()}
+    return ClinicsDiff(added, removed, tuple(changed), names)
+
+
+def stamp_last_verified(old: pd.DataFrame | None, new: pd.DataFrame, today: dt.date | None = None) -> pd.DataFrame:
+    """Set `last_verified` to today on clinics that changed, unless the edit already set that field."""
+    day = (today or dt.date.today()).isoformat()
+    stamped = new.copy()
+    touched = {c.id for c in diff_clinics(old, new).changed if all(f.column != "last_verified" for f in c.fields)}
+    if touched:
+        stamped.loc[stamped["id"].isin(touched), "last_verified"] = day
+    return stamped

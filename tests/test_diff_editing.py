@@ -1,0 +1,94 @@
+"""Diffs by id with old -> new per field; last_verified stamping; validating an edited table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from clinic_finder import DEFAULT_CLINICS_CSV, data_path
+from clinic_finder.csvfile import read_clinics_csv
+from clinic_finder.diff import diff_clinics, stamp_last_verified
+from clinic_finder.editing import editor_frame, prepare_candidate
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def clinics(path: Path) -> pd.DataFrame:
+    frame = read_clinics_csv(path).clinics
+    assert frame is not None
+    return frame
+
+
+def test_diff_added_removed_changed(small_csv: Path) -> None:
+    old = clinics(small_csv)
+    new = old.drop(index=2).copy()
+    new.loc[0, "phone"] = "312-555-0199"
+    new.loc[0, "evening"] = "yes"
+    added = old.loc[[3]].copy()
+    added["id"] = "brand-new-site"
+    new = pd.concat([new, added], ignore_index=True)
+
+    diff = diff_clinics(old, new)
+    assert diff.added == ("brand-new-site",)
+    assert diff.removed == (old.loc[2, "id"],)
+    assert [c.id for c in diff.changed] == [old.loc[0, "id"]]
+    assert [(f.column, f.old, f.new) for f in diff.changed[0].fields] == [
+        ("phone", old.loc[0, "phone"], "312-555-0199"), ("evening", old.loc[0, "evening"], "yes")]
+    assert diff.summary() == "1 added, 1 removed, 1 changed"
+    assert {"change": "changed", "id": old.loc[0, "id"], "name": old.loc[0, "name"], "field": "evening",
+            "old": "unknown", "new": "yes"} in diff.rows()
+    assert diff_clinics(old, old.copy()).empty
+
+
+def test_stamp_last_verified_only_on_changed_rows_not_set_by_staff(small_csv: Path) -> None:
+    old = clinics(small_csv)
+    new = old.copy()
+    new.loc[0, "phone"] = "312-555-0199"
+    new.loc[1, "phone"] = "312-555-0198"
+    new.loc[1, "last_verified"] = "2025-01-02"  # staff set the date themselves
+    stamped = stamp_last_verified(old, new, TODAY)
+    assert stamped.loc[0, "last_verified"] == "2026-11-27"
+    assert stamped.loc[1, "last_verified"] == "2025-01-02"
+    assert (stamped.loc[2:, "last_verified"] == old.loc[2:, "last_verified"]).all()
+
+
+def test_prepare_candidate_from_editor_frame(small_csv: Path) -> None:
+    old = clinics(small_csv)
+    edited = editor_frame(old)
+    assert isinstance(edited.loc[0, "last_verified"], dt.date)
+    edited.loc[0, "phone"] = "(312) 555-0199"
+    edited.loc[0, "evening"] = "yes"
+    new_row = {c: None for c in edited.columns} | {
+        "id": "new-clinic-chicago", "name": "New Clinic", "address": "1 Main St", "city": "Chicago",
+        "state": "IL", "zip": "60613", "phone": "312-555-0100", "lat": 41.95, "lon": -87.66,
+        "location_precision": "zip", "source": "staff call"}
+    edited = pd.concat([edited, pd.DataFrame([new_row]), pd.DataFrame([{c: None for c in edited.columns}])],
+                       ignore_index=True)  # plus an empty row added by accident
+
+    result = prepare_candidate(old, edited, TODAY)
+    assert result.ok and result.clinics is not None
+    frame = result.clinics
+    assert frame.loc[0, "phone"] == "312-555-0199" and frame.loc[0, "last_verified"] == "2026-11-27"
+    added = frame[frame["id"] == "new-clinic-chicago"].iloc[0]
+    assert added["last_verified"] == "2026-11-27" and added["evening"] == "unknown"
+    assert (frame.loc[1:len(old) - 1, "last_verified"] == old.loc[1:, "last_verified"]).all()
+    assert len(frame) == len(old) + 1
+
+
+def test_prepare_candidate_reports_every_problem_with_spreadsheet_rows(small_csv: Path) -> None:
+    edited = editor_frame(clinics(small_csv))
+    edited.loc[0, "phone"] = "12"
+    edited.loc[4, "id"] = edited.loc[3, "id"]
+    result = prepare_candidate(None, edited, TODAY)
+    assert not result.ok
+    texts = [str(p) for p in result.problems]
+    assert any(t.startswith("row 2, column phone:") for t in texts)
+    assert any(t.startswith("row 6, column id: duplicate id; row 5 already uses it") for t in texts)
+
+
+def test_data_path_follows_the_environment(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert data_path() == DEFAULT_CLINICS_CSV
+    monkeypatch.setenv("CLINIC_FINDER_DATA", str(tmp_path / "x.csv"))
+    assert data_path() == tmp_path / "x.csv"

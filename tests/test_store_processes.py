@@ -1,0 +1,180 @@
+"""Saves under real processes: SIGKILL at random moments never leaves a broken file; concurrent savers
+never lose an update silently (each save succeeds or is refused, and refused ones retry on fresh data).
+
+Worker processes are forked from one warmed-up, single-threaded helper process, so each costs
+milliseconds instead of the ~2 s it takes to import pandas and load the ZIP index; that keeps these
+tests to a few seconds while still running many saves and many kills.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clinic_finder import store
+from clinic_finder.csvfile import clinics_to_csv_bytes, parse_clinics_csv, read_clinics_csv
+from tests.conftest import ROOT, copy_of_clinics
+
+FORK_SERVER = r"""
+import os, signal, sys, time
+from pathlib import Path
+from clinic_finder import geo, store
+geo.state_codes()  # load the ZIP index once, before forking
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
+
+def toggle(path):
+    # Flip clinic 0's phone between two numbers, one full save after another, until killed.
+    while True:
+        snap = store.read_snapshot(path)
+        clinics = snap.result.clinics.copy()
+        clinics.loc[0, "phone"] = "312-555-0102" if clinics.loc[0, "phone"] == "312-555-0101" else "312-555-0101"
+        store.save_clinics(path, clinics, snap.fingerprint, "toggler")
+
+def save(path, row, phone, go, result):
+    # Set one clinic's phone; on a conflict reload and try again, as staff would. The first attempt
+    # waits until every saver has loaded the list, so they all start from the same version.
+    conflicts = 0
+    first = True
+    while True:
+        snap = store.read_snapshot(path)
+        if first:
+            Path(result + ".loaded").touch()
+            while not Path(go).exists():
+                time.sleep(0.001)
+            first = False
+        clinics = snap.result.clinics.copy()
+        clinics.loc[int(row), "phone"] = phone
+        try:
+            saved = store.save_clinics(path, clinics, snap.fingerprint, f"saver {row}")
+        except store.SaveConflict:
+            conflicts += 1
+            continue
+        Path(result + ".tmp").write_text(f"{saved.fingerprint} {conflicts}")
+        os.replace(result + ".tmp", result)  # the test sees a complete result or none
+        return
+
+print("ready", flush=True)
+for line in sys.stdin:
+    command, *args = line.split()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            {"toggle": toggle, "save": save}[command](*args)
+        finally:
+            os._exit(0)
+    print(pid, flush=True)
+"""
+
+
+class Forker:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", FORK_SERVER], cwd=ROOT, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+
+    def fork(self, *command: str) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(" ".join(command) + "\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} did not end"
+        time.sleep(0.002)
+
+
+@pytest.fixture(scope="module")
+def forker() -> Iterator[Forker]:
+    server = Forker()
+    yield server
+    server.process.kill()
+    server.process.wait(timeout=10)
+
+
+def test_sigkill_at_random_moments_leaves_old_or_new_valid_file(tmp_path: Path, forker: Forker) -> None:
+    path = copy_of_clinics(tmp_path, rows=12)
+    clinics = read_clinics_csv(path).clinics
+    assert clinics is not None
+    clinics.loc[0, "phone"] = "312-555-0101"
+    version_a = clinics_to_csv_bytes(clinics)
+    clinics.loc[0, "phone"] = "312-555-0102"
+    version_b = clinics_to_csv_bytes(clinics)
+    path.write_bytes(version_a)
+
+    rng = random.Random(20261127)
+    seen = set()
+    for _ in range(25):
+        pid = forker.fork("toggle", str(path))
+        time.sleep(rng.uniform(0.005, 0.25))
+        os.kill(pid, signal.SIGKILL)
+        wait_gone(pid)
+        data = path.read_bytes()
+        assert data in (version_a, version_b)
+        assert parse_clinics_csv(data).ok
+        seen.add(data)
+    saves = len(store.read_audit_log(path))
+    assert saves >= 10 and seen == {version_a, version_b}, "the workers should have completed many saves"
+    assert 1 <= len(store.list_backups(path)) <= store.BACKUPS_KEPT
+    # The lock died with its holder: the next save goes through and sweeps temp files left behind.
+    snapshot = store.read_snapshot(path)
+    assert snapshot.result.clinics is not None
+    after = snapshot.result.clinics.copy()
+    after.loc[1, "phone"] = "312-555-0199"
+    assert store.save_clinics(path, after, snapshot.fingerprint, "after", lock_timeout_seconds=5).saved
+    assert not list(path.parent.glob(".*.tmp")) and not list((path.parent / "backups").glob(".*.tmp"))
+
+
+def test_concurrent_savers_lose_no_update(small_csv: Path, tmp_path: Path, forker: Forker) -> None:
+    initial_fingerprint = store.file_fingerprint(small_csv)
+    go = tmp_path / "go"
+    phones = {row: f"312-555-{2000 + row:04d}" for row in range(6)}
+    results = {row: tmp_path / f"result-{row}" for row in phones}
+    for row, phone in phones.items():
+        forker.fork("save", str(small_csv), str(row), phone, str(go), str(results[row]))
+    deadline = time.monotonic() + 30
+    while not all(Path(f"{r}.loaded").exists() for r in results.values()):
+        assert time.monotonic() < deadline, "savers did not load the list"
+        time.sleep(0.005)
+    go.touch()  # all save at once, each based on the same version
+    deadline = time.monotonic() + 30
+    while not all(r.exists() for r in results.values()):
+        assert time.monotonic() < deadline, "savers did not finish"
+        time.sleep(0.01)
+
+    final = read_clinics_csv(small_csv)
+    assert final.ok and final.clinics is not None
+    for row, phone in phones.items():
+        assert final.clinics.loc[row, "phone"] == phone, f"the update of row {row} was lost"
+    audit = store.read_audit_log(small_csv)
+    assert len(audit) == len(phones)  # one line per successful save, none for refused ones
+    # The saves form one chain: each was based on the version the previous one wrote.
+    assert audit[0]["previous_fingerprint"] == initial_fingerprint
+    for earlier, later in itertools.pairwise(audit):
+        assert later["previous_fingerprint"] == earlier["fingerprint"]
+    assert audit[-1]["fingerprint"] == store.file_fingerprint(small_csv)
+    assert sorted(e["changed_ids"][0] for e in audit) == sorted(str(final.clinics.loc[r, "id"]) for r in phones)
+    reported = {r.read_text().split()[0] for r in results.values()}
+    assert reported == {e["fingerprint"] for e in audit}
+    conflicts = sum(int(r.read_text().split()[1]) for r in results.values())
+    # All six began from one version, so only one first attempt can succeed: at least five were refused.
+    assert conflicts >= len(phones) - 1
