@@ -17,6 +17,7 @@ import pandas as pd
 
 from clinic_finder.csvfile import Problem, parse_clinics_csv
 from clinic_finder.search import SearchIndex
+from clinic_finder.store import backup_files
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,6 @@ def _file_key(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-
-
-def backups_dir(csv_path: Path) -> Path:
-    """Where staff saves keep previous versions: `backups/` beside the CSV."""
-    return csv_path.parent / "backups"
 
 
 class LiveClinics:
@@ -94,7 +90,7 @@ class LiveClinics:
             self._problems = result.problems
 
     def _newest_valid_backup(self) -> Snapshot | None:
-        for backup in sorted(backups_dir(self.path).glob("*.csv"), reverse=True):
+        for backup in reversed(backup_files(self.path)):  # newest first
             result = parse_clinics_csv(backup.read_bytes())
             if result.ok and result.clinics is not None:
                 key = _file_key(backup) or (0, 0, 0)

@@ -215,13 +215,13 @@ def _keep_backup(path: Path, data: bytes, now: dt.datetime, keep: int) -> Path:
         target = folder / f"{path.stem}-{stamp}-{counter}.csv"
         counter += 1
     _atomic_write(target, data)
-    for old in _backup_files(path)[:-keep] if keep > 0 else []:
+    for old in backup_files(path)[:-keep] if keep > 0 else []:
         with contextlib.suppress(OSError):
             old.unlink()
     return target
 
 
-def _backup_files(csv_path: Path) -> list[Path]:
+def backup_files(csv_path: Path) -> list[Path]:
     """Backups of `csv_path`, oldest first; other files people put in the folder are never touched."""
     folder = backups_dir(csv_path)
     if not folder.is_dir():
@@ -235,7 +235,7 @@ def _version_with_fingerprint(path: Path, fingerprint: str | None) -> pd.DataFra
     """The validated table of an earlier version of the file, found among the backups."""
     if fingerprint is None:
         return None
-    for candidate in reversed(_backup_files(path)):
+    for candidate in reversed(backup_files(path)):
         data = candidate.read_bytes()
         if fingerprint_bytes(data) == fingerprint:
             return parse_clinics_csv(data).clinics
@@ -345,7 +345,7 @@ def list_backups(csv_path: str | Path) -> list[BackupInfo]:
     path = Path(csv_path)
     by_backup = {entry.get("backup"): entry for entry in read_audit_log(path) if entry.get("backup")}
     backups = []
-    for backup in reversed(_backup_files(path)):
+    for backup in reversed(backup_files(path)):
         when = _time_from_name(backup.name, path.stem)
         if when is None:
             continue
@@ -361,7 +361,7 @@ def list_backups(csv_path: str | Path) -> list[BackupInfo]:
 def backup_by_name(csv_path: str | Path, name: str) -> Path:
     """The backup file called `name`; raise ValueError for anything not in the backups folder."""
     path = Path(csv_path)
-    for backup in _backup_files(path):
+    for backup in backup_files(path):
         if backup.name == name:
             return backup
     raise ValueError(f"there is no backup called {name!r}")
@@ -382,39 +382,3 @@ def restore_backup(
         raise InvalidClinics(snapshot.result.problems)
     return save_clinics(csv_path, snapshot.result.clinics, expected_fingerprint, staff_label,
                         action=f"restore {backup_name}", base=base, keep_backups=keep_backups)
-
-
-# ---- serving the finder: pick up edits made outside the app, never serve a broken file ----
-
-_last_good: dict[Path, tuple[str, pd.DataFrame]] = {}
-
-
-@dataclass(frozen=True)
-class Serving:
-    """The list visitors should see now, and whether the file on disk is broken."""
-
-    clinics: pd.DataFrame | None  # None only if no valid version exists at all
-    fingerprint: str | None  # of the version served
-    file_problems: list[Problem]  # problems of the file on disk (empty when it is valid)
-
-
-def serving_clinics(csv_path: str | Path) -> Serving:
-    """The current file if valid, else the last valid version seen (or the newest valid backup)."""
-    path = Path(csv_path).resolve()
-    snapshot = read_snapshot(path)
-    cached = _last_good.get(path)
-    if cached is not None and cached[0] == snapshot.fingerprint:
-        return Serving(cached[1], cached[0], [])
-    if snapshot.result.ok and snapshot.result.clinics is not None and snapshot.fingerprint is not None:
-        _last_good[path] = (snapshot.fingerprint, snapshot.result.clinics)
-        return Serving(snapshot.result.clinics, snapshot.fingerprint, [])
-    if cached is None:
-        for backup in reversed(_backup_files(path)):
-            earlier = read_snapshot(backup)
-            if earlier.result.ok and earlier.result.clinics is not None and earlier.fingerprint is not None:
-                cached = (earlier.fingerprint, earlier.result.clinics)
-                _last_good[path] = cached
-                break
-    if cached is None:
-        return Serving(None, None, snapshot.result.problems)
-    return Serving(cached[1], cached[0], snapshot.result.problems)

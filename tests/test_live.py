@@ -6,7 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from clinic_finder.live import LiveClinics, backups_dir
+from clinic_finder.live import LiveClinics
+from clinic_finder.store import backups_dir
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -59,11 +60,11 @@ def test_starting_on_a_broken_file_serves_the_newest_valid_backup(tmp_path: Path
     write(csv, "017-many-problems-in-one-row.csv")
     backups = backups_dir(csv)
     backups.mkdir()
-    shutil.copyfile(DATA / "001-valid.csv", backups / "clinics-20260101T000000Z.csv")
-    shutil.copyfile(DATA / "007-valid-zip-plus4-leading-zero.csv", backups / "clinics-20260102T000000Z.csv")
-    shutil.copyfile(DATA / "010-empty.csv", backups / "clinics-20260103T000000Z.csv")  # newest, but invalid
+    shutil.copyfile(DATA / "001-valid.csv", backups / "clinics-20260101T000000000000Z.csv")
+    shutil.copyfile(DATA / "007-valid-zip-plus4-leading-zero.csv", backups / "clinics-20260102T000000000000Z.csv")
+    shutil.copyfile(DATA / "010-empty.csv", backups / "clinics-20260103T000000000000Z.csv")  # newest, but invalid
     state = LiveClinics(csv).current()
-    assert state.snapshot is not None and state.snapshot.origin.endswith("clinics-20260102T000000Z.csv")
+    assert state.snapshot is not None and state.snapshot.origin.endswith("clinics-20260102T000000000000Z.csv")
     assert state.stale
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from clinic_finder import store
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
+from clinic_finder.live import LiveClinics
 
 
 def load(path: Path) -> tuple[pd.DataFrame, str]:
@@ -172,25 +173,25 @@ def test_audit_log_survives_a_line_cut_by_a_crash(small_csv: Path) -> None:
     assert [e["staff"] for e in entries] == ["Ann"]
 
 
-def test_serving_keeps_the_last_valid_version_when_the_file_breaks(small_csv: Path) -> None:
-    first = store.serving_clinics(small_csv)
-    assert first.clinics is not None and not first.file_problems
+def test_finder_keeps_the_last_valid_version_when_the_file_breaks(small_csv: Path) -> None:
+    live = LiveClinics(small_csv)
+    first = live.current()
+    assert first.snapshot is not None and not first.problems
     clinics, fingerprint = load(small_csv)
     store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
-    picked_up = store.serving_clinics(small_csv)  # an edit is visible on the next interaction
-    assert picked_up.clinics is not None and picked_up.clinics.loc[0, "phone"] == "312-555-0199"
+    picked_up = live.current().snapshot  # a staff save is visible on the next interaction
+    assert picked_up is not None and picked_up.clinics.loc[0, "phone"] == "312-555-0199"
 
     small_csv.write_text("id,name\nbroken,file\n")  # e.g. a bad Excel save
-    broken = store.serving_clinics(small_csv)
-    assert broken.file_problems
-    assert broken.clinics is not None and broken.clinics.loc[0, "phone"] == "312-555-0199"
+    broken = live.current()
+    assert broken.problems
+    assert broken.snapshot is not None and broken.snapshot.clinics.loc[0, "phone"] == "312-555-0199"
 
 
-def test_serving_falls_back_to_the_newest_valid_backup_after_a_restart(small_csv: Path) -> None:
+def test_finder_falls_back_to_the_newest_valid_backup_after_a_restart(small_csv: Path) -> None:
     clinics, fingerprint = load(small_csv)
     store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
     small_csv.write_text("not,a,clinics,file\n")
-    store._last_good.clear()  # a fresh server process remembers nothing
-    serving = store.serving_clinics(small_csv)
-    assert serving.file_problems
-    assert serving.clinics is not None and serving.clinics.equals(clinics)
+    serving = LiveClinics(small_csv).current()  # a fresh server process remembers nothing
+    assert serving.problems
+    assert serving.snapshot is not None and serving.snapshot.clinics.equals(clinics)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from clinic_finder import auth, cli, store
 from clinic_finder.csvfile import read_clinics_csv
+from clinic_finder.live import LiveClinics
 from tests.conftest import PAGE
 
 NEW_PASSWORD = "evening groups on tuesdays"
@@ -42,8 +43,9 @@ def test_new_staff_member_walkthrough(clinics_csv: Path, monkeypatch: pytest.Mon
     assert cli.main(["hash-password"]) == 0
     monkeypatch.setenv(auth.HASH_ENV_VAR, capsys.readouterr().out.strip())
     monkeypatch.setenv("CLINIC_FINDER_DATA", str(clinics_csv))
-    finder_before = store.serving_clinics(clinics_csv).clinics
-    assert finder_before is not None and len(finder_before) == 554
+    finder = LiveClinics(clinics_csv)  # what the finder page serves
+    finder_before = finder.current().snapshot.clinics  # type: ignore[union-attr]
+    assert len(finder_before) == 554
 
     # 2. Sign in in two tabs; both load the list.
     tab = signed_in("Dana (new)")
@@ -62,8 +64,7 @@ def test_new_staff_member_walkthrough(clinics_csv: Path, monkeypatch: pytest.Mon
     assert "Saved: 0 added, 0 removed, 1 changed." in messages(tab.success)
 
     # 4. The finder's loader sees the change at once.
-    finder_after = store.serving_clinics(clinics_csv).clinics
-    assert finder_after is not None
+    finder_after = finder.current().snapshot.clinics  # type: ignore[union-attr]
     changed = finder_after[finder_after["id"] == CLINIC].iloc[0]
     assert (changed["phone"], changed["evening"]) == ("618-555-0142", "yes")
 
