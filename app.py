@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -16,7 +15,7 @@ from clinic_finder import data_path, finder, mapview
 from clinic_finder.explainer import crisis_lines_markdown, display_markdown, glossary_url, newcomer_panel_markdown
 from clinic_finder.geo import PlaceError, resolve_place
 from clinic_finder.live import LiveClinics
-from clinic_finder.search import search
+from clinic_finder.search import SearchIndex
 
 st.set_page_config(page_title="IOP Finder — Illinois & Texas", page_icon="🧭", layout="wide")
 PAGE_SIZE = 20
@@ -27,13 +26,14 @@ def live_clinics(path: str) -> LiveClinics:
     return LiveClinics(path)
 
 
-# Reruns with the same search and data (a click, "show more") reuse the map and the CSV: building and
-# rendering the map is most of a rerun's cost. Keyed on the data file's version, so staff edits show.
+# Reruns with the same search and data (a click, "show more") reuse the results, their cards and the CSV.
+# Keyed on the data file's version, so staff edits show.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def rendered_map(
-    data_key: tuple, search_key: tuple, tiles: str, _results: pd.DataFrame, _origin: tuple | None, _radius: float | None
-) -> folium.Map:
-    return mapview.build_rendered_map(_results, _origin, _radius, tiles=tiles)
+def result_view(
+    data_key: tuple, search_key: tuple, _index: SearchIndex, _state: finder.SearchState,
+    _origin: tuple[float, float] | None,
+) -> finder.ResultView:
+    return finder.build_result_view(_index, _state, _origin, glossary_url)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -101,25 +101,22 @@ def search_form() -> finder.SearchState:
     )
 
 
-def clinic_card(row: dict, include_distance: bool, where: str = "result") -> None:
-    card = finder.ClinicCard.from_row(row, glossary_url)
+def clinic_card(view: finder.ResultView, row: dict, where: str = "result") -> None:
     with st.container(border=True, key=f"{where}-{row['id']}"):
-        st.markdown(card.heading_markdown(include_distance))
-        st.markdown(card.body_markdown())
+        st.markdown(view.card_markdown(row))
 
 
-def result_list(listing: pd.DataFrame, grouped: bool, include_distance: bool) -> None:
+def result_list(view: finder.ResultView) -> None:
     shown = st.session_state.setdefault("shown", PAGE_SIZE)
     state_names = {"IL": "Illinois", "TX": "Texas"}
     current_state = None
-    rows = listing.iloc[:shown].to_dict(orient="records")  # only what is shown: to_dict is not free
-    for row in rows:
-        if grouped and row["state"] != current_state:
+    for row in view.rows(shown):
+        if not view.has_origin and row["state"] != current_state:  # no location: grouped by state
             current_state = row["state"]
             st.subheader(state_names.get(current_state, current_state))
-        clinic_card(row, include_distance)
-    if len(listing) > shown:
-        st.button(f"Show {min(PAGE_SIZE, len(listing) - shown)} more", key="more", on_click=show_more)
+        clinic_card(view, row)
+    if len(view.listing) > shown:
+        st.button(f"Show {min(PAGE_SIZE, len(view.listing) - shown)} more", key="more", on_click=show_more)
 
 
 def show_more() -> None:
@@ -169,13 +166,9 @@ if state.location:
         st.stop()
     origin = (place.lat, place.lon)
 
-result = search(
-    live.snapshot.index,
-    origin=origin,
-    radius_miles=state.radius if origin else None,
-    services=state.required,
-    include_unknown=state.include_unknown,
-)
+search_key = finder.query_key(state)
+view = result_view(live.snapshot.key, search_key, live.snapshot.index, state, origin)
+result = view.result
 headline, hint = finder.summary_line(result, state)
 st.markdown(f"### {headline}")
 if hint:
@@ -186,24 +179,21 @@ if result.clinics.empty:
 
 map_column, list_column = st.columns([3, 2], gap="medium")
 with map_column:
-    search_key = finder.query_key(state)
-    radius = state.radius if origin else None
-    tiles = os.environ.get("CLINIC_FINDER_TILES", "OpenStreetMap")
-    clinic_map = rendered_map(live.snapshot.key, search_key, tiles, result.clinics, origin, radius)
+    tiles = os.environ.get("CLINIC_FINDER_TILES") or "OpenStreetMap"
+    clinic_map = mapview.build_map(result.clinics, view.origin, view.radius_miles, tiles=tiles)
     # Only clicks come back: panning and zooming do not rerun the script.
     map_state = st_folium(
         clinic_map,
-        render=False,  # rendered once, in rendered_map()
         key="map",
         height=460,
         use_container_width=True,
         returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
     )
     clicked_id = mapview.clicked_clinic_id(result.clinics, map_state)
-    if clicked_id:
+    selected = view.row_of(clicked_id) if clicked_id else None
+    if selected:
         st.markdown("**Selected on the map**")
-        selected = result.clinics[result.clinics["id"] == clicked_id].iloc[0].to_dict()
-        clinic_card(selected, origin is not None, where="selected")
+        clinic_card(view, selected, where="selected")
     st.download_button(
         "Download these results (CSV)",
         data=results_csv(live.snapshot.key, search_key, result.clinics),
@@ -213,5 +203,4 @@ with map_column:
         on_click="ignore",
     )
 with list_column:
-    listing = finder.listing_order(result.clinics, has_origin=origin is not None)
-    result_list(listing, grouped=origin is None, include_distance=origin is not None)
+    result_list(view)

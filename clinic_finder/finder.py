@@ -15,7 +15,7 @@ from urllib.parse import quote_plus
 import pandas as pd
 
 from clinic_finder.schema import COLUMN_INFO, COLUMNS, PAYMENT_COLUMNS, SEARCHABLE, column_info
-from clinic_finder.search import SearchResult
+from clinic_finder.search import SearchIndex, SearchResult, search
 
 RADIUS_CHOICES: tuple[int | None, ...] = (5, 10, 25, 50, 100, None)  # miles; None = any distance
 DEFAULT_RADIUS = 25
@@ -181,6 +181,67 @@ def listing_order(results: pd.DataFrame, has_origin: bool) -> pd.DataFrame:
     if has_origin:
         return results
     return results.sort_values(["state", "city", "name", "site"], kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class ResultView:
+    """One search's results as the page shows them, built once per (data version, search) and reused by
+    reruns (clicks, "show more"): the counts, the list in its order, the result cards.
+
+    Not the map: a folium map handed to st_folium a second time sends a script naming an undefined
+    variable (st_folium renames the map's elements in place), so the page builds it afresh each rerun.
+    """
+
+    result: SearchResult
+    listing: pd.DataFrame  # the list's order (see listing_order)
+    origin: tuple[float, float] | None  # degrees
+    radius_miles: float | None
+    has_origin: bool
+    glossary_url: Callable[[str], str]
+    _cards: dict[str, str] = field(default_factory=dict)
+
+    def card_markdown(self, row: Mapping[str, object]) -> str:
+        """The result card of one clinic (made once, then remembered)."""
+        clinic_id = str(row["id"])
+        if clinic_id not in self._cards:
+            card = ClinicCard.from_row(row, self.glossary_url)
+            self._cards[clinic_id] = card.heading_markdown(self.has_origin) + "  \n" + card.body_markdown()
+        return self._cards[clinic_id]
+
+    def rows(self, count: int) -> list[dict[str, object]]:
+        """The first `count` rows of the list."""
+        return _records(self.listing.iloc[:count])
+
+    def row_of(self, clinic_id: str) -> dict[str, object] | None:
+        found = _records(self.listing[self.listing["id"] == clinic_id])
+        return found[0] if found else None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    # Column lists zipped into dicts: a few times faster than pandas 3's to_dict(orient="records").
+    columns = list(frame.columns)
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return [dict(zip(columns, row, strict=True)) for row in values]
+
+
+def build_result_view(
+    index: SearchIndex,
+    state: SearchState,
+    origin: tuple[float, float] | None,
+    glossary_url: Callable[[str], str],
+) -> ResultView:
+    """Search and order the list for one search (`origin` in degrees, radius in miles)."""
+    radius = state.radius if origin is not None else None
+    result = search(index, origin=origin, radius_miles=radius, services=state.required,
+                    include_unknown=state.include_unknown)
+    return ResultView(
+        result=result,
+        listing=listing_order(result.clinics, has_origin=origin is not None),
+        origin=origin,
+        radius_miles=radius,
+        has_origin=origin is not None,
+        glossary_url=glossary_url,
+    )
 
 
 def query_key(state: SearchState) -> tuple[tuple[str, str], ...]:

@@ -394,19 +394,6 @@ def build_map(
     return use_local_assets(m, asset_base)
 
 
-def build_rendered_map(
-    results: pd.DataFrame,
-    origin: tuple[float, float] | None,
-    radius_miles: float | None,
-    tiles: str = "OpenStreetMap",
-    asset_base: str = DEFAULT_ASSET_BASE,
-) -> folium.Map:
-    """`build_map`, rendered once, so a cached copy can go to `st_folium(..., render=False)`."""
-    m = build_map(results, origin, radius_miles, tiles=tiles, asset_base=asset_base)
-    m.get_root().render()
-    return m
-
-
 def popup_html(clinic: Mapping[str, Any]) -> str:
     """The popup of one clinic as HTML, every value escaped (the naive map's; ours is built in JS)."""
     name, site = escape_text(clinic["name"]), escape_text(clinic.get("site"))

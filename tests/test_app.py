@@ -169,6 +169,15 @@ def test_map_gets_only_matching_clinics_and_only_local_assets(app: AppTest) -> N
         assert link.startswith("/app/static/"), link
 
 
+def test_map_script_is_the_same_on_a_rerun(app: AppTest) -> None:
+    """A rerun with the same search (a click, "show more") sends the same map: no stale element names."""
+    app.query_params.update({"zip": "60613", "services": "evening", "unknown": "1"})
+    run(app)
+    first = map_args(app)
+    run(app)
+    assert map_args(app)["script"] == first["script"]
+
+
 def test_show_more_pages_through_the_list(app: AppTest) -> None:
     run(app)
     app.button(key="more").click()

@@ -96,3 +96,11 @@ def test_national_table_is_read_from_the_cache(tmp_path) -> None:
 )
 def test_render_table(row: bench.Row, expected: str) -> None:
     assert bench.render_table([row]).splitlines()[2] == expected
+
+
+def test_naive_page_differs_from_the_finder_only_in_how_the_map_is_built() -> None:
+    app = bench.APP.read_text(encoding="utf-8")
+    naive = bench.naive_page_source(app)
+    assert "mapview.build_naive_map(result.clinics, view.origin, view.radius_miles, tiles=tiles)" in naive
+    assert "mapview.build_map(" not in naive
+    assert len(naive.splitlines()) == len(app.splitlines())

@@ -99,3 +99,34 @@ def test_usable_on_a_phone(server: str, browser: Browser) -> None:
         phone.screenshot(path=str(ARTIFACTS / "finder-phone-390-results.png"))
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def server_with_tiles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as shipped: OpenStreetMap tiles by default."""
+    data = tmp_path_factory.mktemp("data") / "clinics.csv"
+    shutil.copyfile(ROOT / "data" / "clinics.csv", data)
+    with streamlit_server("app.py", {"CLINIC_FINDER_DATA": str(data), "CLINIC_FINDER_TILES": "OpenStreetMap"}) as base:
+        yield base
+
+
+def test_map_draws_with_the_network_cut_off_and_only_tiles_would_leave(server_with_tiles: str, page: Page) -> None:
+    """Default tiles, every non-local request blocked: markers still draw; the only outside host asked is the
+    tile server; OpenStreetMap is credited."""
+    blocked: set[str] = set()
+
+    def block_outside(route) -> None:  # type: ignore[no-untyped-def]
+        host = urlparse(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.add(host)
+            route.abort()
+
+    page.route("**/*", block_outside)
+    page.goto(f"{server_with_tiles}/?zip=77040&services=evening,medications")
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=30_000)
+    assert "OpenStreetMap" in frame.locator(".leaflet-control-attribution").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "finder-77040-offline-tiles.png"))
+    assert blocked and all(host.endswith("tile.openstreetmap.org") for host in blocked), blocked

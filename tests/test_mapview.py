@@ -336,3 +336,4 @@ def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: P
     assert f"https://www.google.com/maps/dir/?api=1&amp;destination={quote(destination, safe='')}" in first
     # The hostile address stays inside the text: its quotes arrive as entities, not as an attribute.
     assert 'Main St&quot; onclick=&quot;alert(3)' in markers[3]["popup"]
+
