@@ -23,7 +23,7 @@ browser:
 run: install
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: install browser
+test: install browser lint
 	$(BIN)/python -m pytest
 
 bench: install
