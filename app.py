@@ -12,10 +12,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from clinic_finder import data_path, finder, mapview
-from clinic_finder.explainer import crisis_lines_markdown, display_markdown, glossary_url, newcomer_panel_markdown
+from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
 from clinic_finder.geo import PlaceError, resolve_place
 from clinic_finder.live import LiveClinics
 from clinic_finder.search import SearchIndex
+from explainer_view import crisis_lines
 
 st.set_page_config(page_title="IOP Finder — Illinois & Texas", page_icon="🧭", layout="wide")
 PAGE_SIZE = 20
@@ -125,7 +126,7 @@ def show_more() -> None:
 
 # ---- page ----
 
-st.markdown(display_markdown(crisis_lines_markdown()), unsafe_allow_html=True)  # our own text, not CSV data
+crisis_lines()
 st.title("Find an IOP near you")
 st.caption(
     "Intensive outpatient programs for addiction and co-occurring mental-health care in Illinois and Texas. "

@@ -18,7 +18,8 @@ def _markdown(text: str) -> None:
     st.markdown(explainer.display_markdown(text), unsafe_allow_html=True)
 
 
-def _crisis_lines() -> None:
+def crisis_lines() -> None:
+    """988, the SAMHSA National Helpline and 911 as call links: at the top of every page of the app."""
     with st.container(border=True):
         _markdown(explainer.crisis_lines_markdown())
 
@@ -34,7 +35,7 @@ def show_explainer_page(slug: str) -> None:
     """One explainer page: crisis lines, its sections with their anchors, disclaimer, link to the search."""
     page = explainer.PAGES[slug]
     st.set_page_config(page_title=f"{page.title} · IOP Finder", page_icon="📘")
-    _crisis_lines()
+    crisis_lines()
     for section in explainer.sections(slug):
         if section.level:
             _HEADINGS[section.level](section.heading, anchor=section.anchor)
@@ -50,7 +51,7 @@ def show_glossary() -> None:
     """The glossary: one entry per searchable service, each under its slug as anchor."""
     title = explainer.glossary_title()
     st.set_page_config(page_title=f"{title} · IOP Finder", page_icon="📘")
-    _crisis_lines()
+    crisis_lines()
     intro, sources = explainer.glossary_intro_and_sources()
     st.title(title, anchor="glossary")
     _markdown(intro)

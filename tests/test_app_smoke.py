@@ -16,3 +16,7 @@ def test_page_runs_without_exception(page: Path) -> None:
     at = AppTest.from_file(str(page), default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    # Crisis lines on every page of the app, as call links.
+    shown = " ".join(m.value for m in at.markdown)
+    for link in ("tel:988", "sms:988", "tel:+18006624357", "tel:911"):
+        assert link in shown, (page.name, link)

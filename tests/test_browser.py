@@ -75,6 +75,16 @@ def test_shared_link_restores_search_draws_markers_offline_and_lists_nearest_fir
     assert outside == [], outside
 
 
+def test_clicking_a_marker_shows_that_clinic_beside_the_map(server: str, page: Page) -> None:
+    page.goto(f"{server}/?zip=77040&radius=10&services=evening")
+    marker = page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon").first
+    marker.wait_for(timeout=30_000)
+    marker.click()
+    selected = page.locator(".st-key-selected-symetria-recovery-houston")
+    selected.wait_for(timeout=30_000)
+    assert "17347 Village Green Drive" in selected.inner_text()
+
+
 def test_changing_a_filter_updates_the_url(server: str, page: Page) -> None:
     page.goto(f"{server}/?zip=77040")
     page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
