@@ -16,7 +16,7 @@ from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
 from clinic_finder.geo import PlaceError, resolve_place
 from clinic_finder.live import LiveClinics
 from clinic_finder.search import SearchIndex
-from explainer_view import crisis_lines
+from explainer_view import page_top
 
 st.set_page_config(page_title="IOP Finder — Illinois & Texas", page_icon="🧭", layout="wide")
 PAGE_SIZE = 20
@@ -126,7 +126,7 @@ def show_more() -> None:
 
 # ---- page ----
 
-crisis_lines()
+page_top()
 st.title("Find an IOP near you")
 st.caption(
     "Intensive outpatient programs for addiction and co-occurring mental-health care in Illinois and Texas. "

@@ -24,6 +24,22 @@ def crisis_lines() -> None:
         _markdown(explainer.crisis_lines_markdown())
 
 
+def navigation() -> None:
+    """The sidebar menu with people's words for each page (Streamlit's own would call the finder "app";
+    `client.showSidebarNavigation` is off in .streamlit/config.toml)."""
+    links = [("Find an IOP near you", explainer.FINDER_URL)]
+    links += [(page.title, page.url_path) for page in explainer.PAGES.values()]
+    links += [(explainer.glossary_title(), explainer.GLOSSARY_URL), ("Staff", "/Staff")]
+    with st.sidebar:
+        _markdown("\n".join(f"- [{title}]({url})" for title, url in links))
+
+
+def page_top() -> None:
+    """What every page starts with: the menu and the crisis lines."""
+    navigation()
+    crisis_lines()
+
+
 def _footer(next_page: explainer.ExplainerPage | None) -> None:
     st.info(explainer.disclaimer_markdown(), icon=":material/info:")
     if next_page is not None:
@@ -35,7 +51,7 @@ def show_explainer_page(slug: str) -> None:
     """One explainer page: crisis lines, its sections with their anchors, disclaimer, link to the search."""
     page = explainer.PAGES[slug]
     st.set_page_config(page_title=f"{page.title} · IOP Finder", page_icon="📘")
-    crisis_lines()
+    page_top()
     for section in explainer.sections(slug):
         if section.level:
             _HEADINGS[section.level](section.heading, anchor=section.anchor)
@@ -51,7 +67,7 @@ def show_glossary() -> None:
     """The glossary: one entry per searchable service, each under its slug as anchor."""
     title = explainer.glossary_title()
     st.set_page_config(page_title=f"{title} · IOP Finder", page_icon="📘")
-    crisis_lines()
+    page_top()
     intro, sources = explainer.glossary_intro_and_sources()
     st.title(title, anchor="glossary")
     _markdown(intro)
