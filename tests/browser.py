@@ -31,6 +31,7 @@ def free_port() -> int:
 def streamlit_server(script: str, env: dict[str, str], deadline_seconds: float = 60) -> Iterator[str]:
     """Run `streamlit run script` on a free port until the block ends; yield its base URL once healthy."""
     port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
