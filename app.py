@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -27,19 +26,14 @@ def live_clinics(path: str) -> LiveClinics:
     return LiveClinics(path)
 
 
-# Reruns with the same search and data (a click, "show more") reuse the results, their cards and the CSV.
-# Keyed on the data file's version, so staff edits show.
+# Reruns with the same search and data (a click, "show more") reuse the results, their cards and the
+# download. Keyed on the data file's version, so staff edits show.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def result_view(
     data_key: tuple, search_key: tuple, _index: SearchIndex, _state: finder.SearchState,
     _origin: tuple[float, float] | None,
 ) -> finder.ResultView:
     return finder.build_result_view(_index, _state, _origin, glossary_url)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def results_csv(data_key: tuple, search_key: tuple, _results: pd.DataFrame) -> bytes:
-    return finder.results_csv_bytes(_results)
 
 
 def seed_widgets_from_url() -> None:
@@ -197,7 +191,7 @@ with map_column:
         clinic_card(view, selected, where="selected")
     st.download_button(
         "Download these results (CSV)",
-        data=results_csv(live.snapshot.key, search_key, result.clinics),
+        data=view.csv_bytes,
         file_name="iop-clinics.csv",
         mime="text/csv",
         key="download",

@@ -6,6 +6,7 @@ The page (`app.py`) only turns widgets into a `SearchState` and these values int
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -186,7 +187,7 @@ def listing_order(results: pd.DataFrame, has_origin: bool) -> pd.DataFrame:
 @dataclass
 class ResultView:
     """One search's results as the page shows them, built once per (data version, search) and reused by
-    reruns (clicks, "show more"): the counts, the list in its order, the result cards.
+    reruns (clicks, "show more"): the counts, the list in its order, the result cards, the download.
 
     Not the map: a folium map handed to st_folium a second time sends a script naming an undefined
     variable (st_folium renames the map's elements in place), so the page builds it afresh each rerun.
@@ -207,6 +208,11 @@ class ResultView:
             card = ClinicCard.from_row(row, self.glossary_url)
             self._cards[clinic_id] = card.heading_markdown(self.has_origin) + "  \n" + card.body_markdown()
         return self._cards[clinic_id]
+
+    @functools.cached_property
+    def csv_bytes(self) -> bytes:
+        """The results as a CSV download (made on first use, then remembered)."""
+        return results_csv_bytes(self.result.clinics)
 
     def rows(self, count: int) -> list[dict[str, object]]:
         """The first `count` rows of the list."""

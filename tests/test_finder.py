@@ -157,3 +157,24 @@ def test_listing_order_groups_by_state_without_a_location() -> None:
 
 def test_query_key_is_canonical() -> None:
     assert finder.query_key(SearchState("60613", services=("evening",))) == (("services", "evening"), ("zip", "60613"))
+
+
+def test_result_view_for_a_search() -> None:
+    from clinic_finder import DEFAULT_CLINICS_CSV
+    from clinic_finder.csvfile import read_clinics_csv
+    from clinic_finder.search import SearchIndex
+
+    index = SearchIndex.build(read_clinics_csv(DEFAULT_CLINICS_CSV).clinics)
+    state = SearchState("77040", 25, ("evening",))
+    view = finder.build_result_view(index, state, (29.8744, -95.5278), lambda name: f"/Glossary#{name}")
+    assert (view.radius_miles, view.has_origin) == (25, True)
+    assert [r["id"] for r in view.rows(5)] == ["symetria-recovery-houston", "symetria-recovery-spring"]
+    assert view.row_of("symetria-recovery-spring")["city"] == "Spring"
+    assert view.row_of("not-here") is None
+    card = view.card_markdown(view.rows(1)[0])
+    assert card.startswith("**Symetria Recovery — Houston** · here  \n")
+    assert view.card_markdown(view.rows(1)[0]) is card  # made once
+    assert view.csv_bytes.decode("utf-8-sig").splitlines()[1].startswith("symetria-recovery-houston,")
+    without_origin = finder.build_result_view(index, SearchState(radius=5), None, lambda name: "")
+    assert without_origin.radius_miles is None and len(without_origin.listing) == 554
+    assert without_origin.rows(1)[0]["state"] == "IL"
