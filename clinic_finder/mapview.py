@@ -90,9 +90,12 @@ _ESCAPES: dict[int, str] = {
     **{code: " " for code in (*range(0x20), 0x7F, 0x2028, 0x2029)},
     ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;",
     ord(FIELD_SEP): "&#124;", ord(ROW_SEP): "&#94;", ord("\\"): "&#92;",
+    # Braces too: text that reaches a Jinja template (folium compiles rendered scripts as templates) must
+    # never hold "{{" or "{%" -- a clinic name like "{{ 7*7 }}" would be run as template code on the server.
+    ord("{"): "&#123;", ord("}"): "&#125;",
 }
 _UNESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#124;": "|", "&#94;": "^",
-              "&#92;": "\\"}
+              "&#92;": "\\", "&#123;": "{", "&#125;": "}"}
 _UNESCAPE = re.compile("|".join(re.escape(k) for k in _UNESCAPES))
 
 
@@ -204,9 +207,9 @@ class ClinicCluster(folium.plugins.MarkerCluster):
             var {{ this.get_name() }} = (function () {
                 var packed = "{{ this.packed }}";
                 var entities = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'",
-                                "&#124;": "|", "&#94;": "^", "&#92;": "\\\\"};
+                                "&#124;": "|", "&#94;": "^", "&#92;": "\\\\", "&#123;": "{", "&#125;": "}"};
                 function unescape(text) {
-                    return text.replace(/&(?:amp|lt|gt|quot|#x27|#124|#94|#92);/g,
+                    return text.replace(/&(?:amp|lt|gt|quot|#x27|#124|#94|#92|#123|#125);/g,
                                         function (e) { return entities[e]; });
                 }
                 // Same as samhsa.slugify / mapview._slug; only used for ASCII names (see mapview._id_code).
@@ -268,6 +271,36 @@ class ClinicCluster(folium.plugins.MarkerCluster):
             raise ValueError("packed clinics must come from pack_clinics (escaped, no quotes or backslashes)")
         self.packed = packed
         self.directions_url = DIRECTIONS_URL.replace("&", "&amp;")  # inside an HTML attribute
+
+    def render(self, **kwargs: Any) -> None:
+        """As folium renders it, except that the script goes into the page as ready text.
+
+        branca's MacroElement.render wraps each rendered script in a new Element, that is, compiles it as
+        a Jinja template. For this layer that means lexing the whole packed list (~60 KB at 554 clinics,
+        1.3 MB nationally) on every render, which st_folium does twice a rerun: most of a rerun's time.
+        """
+        template = self._template
+        self._template = _NO_MACROS  # links, includes and children render as usual, without the script
+        try:
+            super().render(**kwargs)
+        finally:
+            self._template = template
+        script = template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(ReadyText(script), name=self.get_name())
+
+
+_NO_MACROS = Template("")
+
+
+class ReadyText(Element):
+    """Text that is already rendered: output as is, never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
 
 
 class IconImagePath(MacroElement):

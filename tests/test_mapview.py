@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -19,6 +20,7 @@ from clinic_finder.csvfile import read_clinics_csv
 VENDOR = PROJECT_ROOT / "static" / "vendor"
 CHICAGO = (41.9543, -87.6629)  # ZIP 60613
 INJECTION = "<img src=x onerror=alert(1)>"
+TEMPLATE_INJECTION = "{{ 7*7 }} {{ cycler.__init__.__globals__.os.getpid() }}"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,7 @@ def hostile(clinics: pd.DataFrame) -> pd.DataFrame:
     frame.loc[3, "address"] = 'Main St" onclick="alert(3)'
     frame.loc[4, "id"] = "renamed-later-keeps-its-id"  # not the slug of its name
     frame.loc[5, "location_precision"] = "address"
+    frame.loc[5, "city"] = TEMPLATE_INJECTION
     return frame
 
 
@@ -53,6 +56,20 @@ def payload_for(results: pd.DataFrame, **kwargs: object) -> dict:
 
 
 # ---- escaping ----
+
+
+def test_template_code_in_the_data_is_never_run(hostile: pd.DataFrame) -> None:
+    """Regression: folium compiles rendered scripts as Jinja templates, so "{{ 7*7 }}" in a clinic's
+    city came back as "49" (and any Python could run on the server). Braces are escaped, and the
+    clinic layer's script is added as ready text."""
+    for m in (mapview.build_map(hostile, CHICAGO, 25.0, tiles="none"),
+              mapview.build_naive_map(hostile, CHICAGO, 25.0, tiles="none")):
+        page = m.get_root().render()
+        assert "7*7" in page and "49" not in page.split("7*7")[1][:40]
+        assert str(os.getpid()) not in page
+        assert "&#123;&#123; 7*7 &#125;&#125;" in page
+    row = mapview.unpack_clinics(packed_from(payload_for(hostile)))[5]
+    assert mapview._unescape(row["city"]) == TEMPLATE_INJECTION
 
 
 def test_names_are_escaped_in_what_is_sent(hostile: pd.DataFrame) -> None:
@@ -75,6 +92,7 @@ def test_names_are_escaped_in_what_is_sent(hostile: pd.DataFrame) -> None:
         (INJECTION, "&lt;img src=x onerror=alert(1)&gt;"),
         ("Tom's \"Place\" & Co", "Tom&#x27;s &quot;Place&quot; &amp; Co"),
         ("a|b^c\\d", "a&#124;b&#94;c&#92;d"),
+        ("{{ 7*7 }} {% x %}", "&#123;&#123; 7*7 &#125;&#125; &#123;% x %&#125;"),
         ("line\nbreak\u2028x", "line break x"),
         (None, ""),
         (float("nan"), ""),
@@ -162,7 +180,8 @@ def test_packed_rows_round_trip(hostile: pd.DataFrame) -> None:
     rows = mapview.unpack_clinics(mapview.pack_clinics(hostile))
     for row, (_, clinic) in zip(rows, hostile.iterrows(), strict=True):
         assert (float(row["lat"]), float(row["lon"])) == pytest.approx((clinic["lat"], clinic["lon"]))
-        assert (row["city"], row["state"], row["zip"]) == (clinic["city"], clinic["state"], clinic["zip"])
+        assert (row["city"], row["state"], row["zip"]) == tuple(
+            mapview.escape_text(clinic[c]) for c in ("city", "state", "zip"))
         assert row["name"] == mapview.escape_text(clinic["name"])
         assert row["approx"] == ("z" if clinic["location_precision"] == "zip" else "")
 
