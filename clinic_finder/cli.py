@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 from clinic_finder import DEFAULT_CLINICS_CSV
@@ -90,17 +91,53 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import_samhsa(args: argparse.Namespace) -> int:
-    from clinic_finder.samhsa import import_directory  # openpyxl is only needed here
+def _print_diff_table(rows: list[dict[str, str]], out: Any = sys.stdout) -> None:
+    """The Staff page's old -> new table, as text."""
+    headers = ["change", "id", "field", "old", "new"]
+    cells = [[str(row[h])[:60] for h in headers] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)] if cells else []
+    for line in [headers, *cells]:
+        print("  " + "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)), file=out)
 
-    result = import_directory(args.xlsx, states=[s for s in args.states.split(",") if s.strip()])
+
+def cmd_import_samhsa(args: argparse.Namespace) -> int:
+    from clinic_finder.corrections import CorrectionError
+    from clinic_finder.reimport import merge_import
+    from clinic_finder.samhsa import SOURCE, import_directory  # openpyxl is only needed here
+    from clinic_finder.store import read_snapshot, save_clinics
+
+    try:
+        result = import_directory(args.xlsx, states=[s for s in args.states.split(",") if s.strip()])
+    except CorrectionError as error:
+        print(f"nothing was written: {error}", file=sys.stderr)
+        return 1
     if not result.ok:
         _print_problems(result, str(args.xlsx))
         return 1
     assert result.clinics is not None
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_bytes(clinics_to_csv_bytes(result.clinics))
-    print(f"wrote {len(result.clinics)} clinics to {args.out}")
+    out = Path(args.out)
+    current = read_snapshot(out)
+    if current.fingerprint is None:  # a new file: nothing to keep
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(clinics_to_csv_bytes(result.clinics))
+        print(f"wrote {len(result.clinics)} clinics to {args.out}")
+        return 0
+    if not current.result.ok:
+        print(f"{args.out} has problems, so it was not merged or replaced; fix it or move it away first.",
+              file=sys.stderr)
+        _print_problems(current.result, str(args.out))
+        return 1
+    # The sources' prefix without the edition: rows of any edition of this directory may be replaced.
+    merged = merge_import(current.result.clinics, result.clinics, SOURCE.rsplit(" ", 1)[0], args.replace_checked)
+    if not merged.conflicts.empty:
+        print(f"{len(merged.conflicts.changed)} checked clinic(s) where the directory now says something else "
+              + ("(replaced, as --replace-checked asks):" if args.replace_checked else
+                 "(kept as checked; use --replace-checked to take the directory's values):"))
+        _print_diff_table(merged.conflicts.rows())
+    saved = save_clinics(out, merged.clinics, current.fingerprint, args.staff or f"{_cli_label()} import-samhsa",
+                         action="import")
+    print(merged.summary())
+    print(f"wrote {len(merged.clinics)} clinics to {args.out}" if saved.saved else f"{args.out} is unchanged")
     return 0
 
 
@@ -251,11 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
         "import-samhsa",
         help="build a clinics CSV from SAMHSA's directory",
         description="Build a clinics CSV from SAMHSA's National Directory (xlsx): every facility in the "
-        "given states that lists intensive outpatient treatment (OIT).",
+        "given states that lists intensive outpatient treatment (OIT), with data/sources/corrections.csv applied. "
+        "If --out exists, rows a person has checked are kept and conflicts are listed; the save is locked, "
+        "backed up and audited like a staff save.",
     )
     importer.add_argument("xlsx", help="the directory workbook, e.g. data/sources/national-directory-...xlsx")
     importer.add_argument("--out", required=True, help="where to write the CSV")
     importer.add_argument("--states", default="IL,TX", help="comma-separated state codes (default IL,TX)")
+    importer.add_argument("--replace-checked", action="store_true",
+                          help="take the directory's values even for rows a person has checked (default: keep "
+                          "checked rows and list where the directory differs)")
+    importer.add_argument("--staff", help="label for the audit log (default cli:<your user name> import-samhsa)")
     importer.set_defaults(func=cmd_import_samhsa)
 
     dictionary = commands.add_parser(

@@ -219,6 +219,7 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> Loa
     """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique."""
     problems: list[Problem] = []
     clinics: list[dict[str, object]] = []
+    clinic_rows: list[int] = []
     first_row_of_id: dict[str, int] = {}
     for row_number, record in records:
         raw_id = str(record.get("id") or "").strip()
@@ -241,9 +242,31 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> Loa
             continue
         if not duplicate:
             clinics.append(clinic.model_dump(mode="json"))
+            clinic_rows.append(row_number)
+    problems.extend(_same_site_problems(clinics, clinic_rows, first_row_of_id))
     if problems:
         return LoadResult(None, problems)
     return LoadResult(clinics_frame(clinics))
+
+
+def _same_site_problems(
+    clinics: list[dict[str, object]], rows: list[int], first_row_of_id: Mapping[str, int]
+) -> list[Problem]:
+    """`same_site_as` must name another row that is itself the main listing (no chains, no loops)."""
+    secondary = {str(c["id"]) for c in clinics if c.get("same_site_as")}
+    problems = []
+    for clinic, row in zip(clinics, rows, strict=True):
+        target = str(clinic.get("same_site_as") or "")
+        if not target:
+            continue
+        if target not in first_row_of_id:
+            problems.append(Problem("names no row of the list; use the id of the main listing of the same place",
+                                    row=row, column="same_site_as", value=target))
+        elif target in secondary:
+            problems.append(Problem(
+                f"names a row that itself points elsewhere (row {first_row_of_id[target]}); point every listing "
+                "of a place at the same main listing", row=row, column="same_site_as", value=target))
+    return problems
 
 
 def _problems_from(error: ValidationError, row_number: int, record: Mapping[str, object]) -> list[Problem]:
@@ -272,7 +295,9 @@ def clinics_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
 def _format_cell(column: str, value: object) -> str:
     if column in ("lat", "lon"):
         return repr(round(float(value), COORDINATE_DECIMALS))  # type: ignore[arg-type]
-    return "" if value is None else str(value)
+    if value is None or (isinstance(value, float) and value != value):  # blank cells read back as None/NaN
+        return ""
+    return str(value)
 
 
 def clinics_to_csv_bytes(clinics: pd.DataFrame) -> bytes:

@@ -110,11 +110,13 @@ def diff_clinics(old: pd.DataFrame | None, new: pd.DataFrame | None) -> ClinicsD
     return ClinicsDiff(added, removed, tuple(changed), names)
 
 
-def stamp_last_verified(old: pd.DataFrame | None, new: pd.DataFrame, today: dt.date | None = None) -> pd.DataFrame:
-    """Set `last_verified` to today on clinics that changed, unless the edit already set that field."""
-    day = (today or dt.date.today()).isoformat()
-    stamped = new.copy()
-    touched = {c.id for c in diff_clinics(old, new).changed if all(f.column != "last_verified" for f in c.fields)}
-    if touched:
-        stamped.loc[stamped["id"].isin(touched), "last_verified"] = day
-    return stamped
+def mark_checked(clinics: pd.DataFrame, ids: set[str] | frozenset[str], checked_by: str,
+                 today: dt.date | None = None) -> pd.DataFrame:
+    """The table with `last_checked` = today and `checked_by` set on the rows whose id is in `ids`."""
+    marked = clinics.copy()
+    rows = marked["id"].isin(ids)
+    for column in ("last_checked", "checked_by"):
+        marked[column] = marked[column].astype(object)
+    marked.loc[rows, "last_checked"] = (today or dt.date.today()).isoformat()
+    marked.loc[rows, "checked_by"] = checked_by
+    return marked

@@ -8,8 +8,7 @@ from typing import Any
 import pandas as pd
 
 from clinic_finder.csvfile import LoadResult, validate_records
-from clinic_finder.diff import stamp_last_verified
-from clinic_finder.schema import COLUMNS
+from clinic_finder.schema import COLUMNS, DATE_COLUMNS
 
 
 def _blank(value: Any) -> bool:
@@ -38,24 +37,26 @@ def validate_frame(clinics: pd.DataFrame) -> LoadResult:
 
 
 def prepare_candidate(base: pd.DataFrame | None, edited: pd.DataFrame, today: dt.date | None = None) -> LoadResult:
-    """Validate an edited table; blank `last_verified` and changed rows get today unless staff set it."""
+    """Validate an edited table; a row typed in fresh with a blank `source_date` gets today's date.
+
+    Editing a row does not mark it checked: `last_checked` says a person confirmed the whole row with the
+    clinic, which only "Still correct" and the clinic form do (see `diff.mark_checked`).
+    """
     day = today or dt.date.today()
     filled = edited.reindex(columns=list(COLUMNS)).copy()
-    # A row someone typed in fresh has no date yet; the edit itself is the verification.
-    blank_dates = filled["last_verified"].map(_blank)
-    has_content = filled.drop(columns=["last_verified"]).map(lambda v: not _blank(v)).any(axis=1)
-    filled["last_verified"] = filled["last_verified"].astype(object)
-    filled.loc[blank_dates & has_content, "last_verified"] = day.isoformat()
-    result = validate_frame(filled)
-    if not result.ok or result.clinics is None:
-        return result
-    return LoadResult(stamp_last_verified(base, result.clinics, day), result.problems, result.notes)
+    # A row someone typed in fresh has no source date yet: its source is the person typing, today.
+    blank_dates = filled["source_date"].map(_blank)
+    has_content = filled.drop(columns=list(DATE_COLUMNS)).map(lambda v: not _blank(v)).any(axis=1)
+    filled["source_date"] = filled["source_date"].astype(object)
+    filled.loc[blank_dates & has_content, "source_date"] = day.isoformat()
+    return validate_frame(filled)
 
 
 def editor_frame(clinics: pd.DataFrame) -> pd.DataFrame:
-    """A validated table shaped for st.data_editor: `last_verified` as dates for a date picker."""
+    """A validated table shaped for st.data_editor: date columns as dates (or None) for a date picker."""
     frame = clinics.reindex(columns=list(COLUMNS)).copy()
-    frame["last_verified"] = frame["last_verified"].map(
-        lambda v: v if isinstance(v, dt.date) or _blank(v) else dt.date.fromisoformat(str(v))
-    ).astype(object)
+    for column in DATE_COLUMNS:
+        frame[column] = frame[column].map(
+            lambda v: v if isinstance(v, dt.date) else None if _blank(v) else dt.date.fromisoformat(str(v))
+        ).astype(object)
     return frame.reset_index(drop=True)

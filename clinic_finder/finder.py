@@ -328,8 +328,18 @@ class ClinicCard:
         )
         if row.get("notes"):
             lines.append(f"*{md_escape(row['notes'])}*")
-        lines.append(f"Source: {md_escape(row['source'])} · last verified {md_escape(row['last_verified'])}")
+        lines.append(md_escape(provenance_text(row)))
         return "  \n".join(lines)
+
+
+def provenance_text(row: Mapping[str, object]) -> str:
+    """Where a row comes from and whether a person has checked it, e.g. for the foot of a card."""
+    source = str(row.get("source") or "")
+    source_date = str(row.get("source_date") or "")
+    checked = row.get("last_checked")
+    if checked is not None and checked == checked and str(checked).strip():
+        return f"Source: {source} ({source_date}). Last checked {checked} by {row.get('checked_by') or 'staff'}."
+    return f"Source: {source} ({source_date}). Not yet checked by phone: call to confirm."
 
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,54 +1,187 @@
 """Import SAMHSA's National Directory of Substance Use Treatment Facilities (xlsx) into the clinic schema.
 
-Deterministic: the same workbook gives the same CSV byte for byte (rows sorted by state, city and id;
-ids derived from names; the verification date read from the workbook's own properties).
+Deterministic: the same workbook and corrections file give the same CSV byte for byte (rows sorted by
+state, city and id; ids derived from names; the source date read from the workbook's own properties).
+
+How a yes/no/unknown value is read from a facility's service codes is written once, as data, in `RULES`:
+the directory lists only the codes that apply to a facility, one ` * `-separated group per category it
+answered, and leaves a category out entirely when nothing in it applies or it was not answered. So a
+value is `yes` when one of its codes is listed; `no` only when the facility answered the question (listed
+some code of each category the rule names) or listed an explicit negative code (such as NMOA, "does not
+use medication for opioid use disorder"); otherwise `unknown` — call to confirm. See
+`data/sources/PROVENANCE.md` for the table in words.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
 from clinic_finder import geo
+from clinic_finder.corrections import Correction, apply_corrections, read_corrections
 from clinic_finder.csvfile import LoadResult, validate_records
+from clinic_finder.schema import COLUMNS, SERVICE_COLUMNS
 
 SOURCE = "SAMHSA National Directory of Substance Use Treatment Facilities 2023"
 SHEET = "Facilities List"
+SOURCES_DIR = Path(__file__).resolve().parent.parent / "data" / "sources"
+SERVICE_CODES_CSV = SOURCES_DIR / "service_codes.csv"
+CORRECTIONS_CSV = SOURCES_DIR / "corrections.csv"
 
-# schema column -> SAMHSA service code (see data/sources/service_codes.csv)
-SERVICE_CODES: dict[str, str] = {
-    "iop": "OIT",
-    "buprenorphine": "BU",
-    "naltrexone": "NU",
-    "vivitrol": "VTRL",
-    "methadone": "MU",
-    "virtual": "TELE",
-    "mental_health": "CO",
-    "spanish": "SP",
-    "medicaid": "MD",
-    "medicare": "MC",
-    "private_insurance": "PI",
-    "sliding_fee": "SS",
-}
+# The "Other Languages" category (OL): code -> language, for the `languages` column.
+LANGUAGE_CATEGORY = "OL"
 
-# The operator's own statement, company-wide; the directory itself has no schedules.
-SYMETRIA_NAME = "Symetria Recovery"
-SYMETRIA_NOTE = (
-    "Schedule as stated company-wide by Symetria Recovery (not per site): IOP groups meet about three "
-    "days a week for about three hours, in the morning and in the evening, with virtual options; "
-    "one-on-one therapy as often as wanted. Call to confirm this site's times."
+
+@dataclass(frozen=True)
+class CodeRule:
+    """How one yes/no/unknown column is read from a facility's service codes.
+
+    * `yes`: codes that mean yes (the column's own codes).
+    * `also_yes`: codes in other categories that also show yes (e.g. BWN, "buprenorphine with naloxone",
+      for `buprenorphine`); they never make a `no`.
+    * `answered`: the categories that must all have been answered (some code of each listed) before a code's
+      absence reads as `no`. Default: the categories of the `yes` codes. `None`: silence never means no.
+    * `answered_by`: instead of whole categories, sets of codes of which one each must be listed (used when a
+      category's answers are known to be incomplete, see `why`).
+    * `no_when`: explicit negative answers: if every code of any one set is listed, the value is `no`
+      (unless a yes code is listed too: a yes always wins, because a false "no" hides a clinic).
+    * `why`: the reason for any rule that is not the plain one, for PROVENANCE.md.
+    """
+
+    column: str
+    yes: frozenset[str]
+    also_yes: frozenset[str] = frozenset()
+    answered: tuple[str, ...] | None = ()
+    answered_by: tuple[frozenset[str], ...] = ()
+    no_when: tuple[frozenset[str], ...] = ()
+    why: str = ""
+
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _rule(column: str, yes: str, also_yes: str = "", no_when: Iterable[str] = (),
+          answered: tuple[str, ...] | None = (), answered_by: Iterable[str] = (), why: str = "") -> CodeRule:
+    return CodeRule(column, _codes(yes), _codes(also_yes), answered, tuple(_codes(s) for s in answered_by),
+                    tuple(_codes(s) for s in no_when), why)
+
+
+_OPIOID_TREATMENT_CODES = "DB BUM OTP DM MM UB UN RPN PAIN MOA NMOA DLC MWS"
+
+RULES: tuple[CodeRule, ...] = (
+    _rule("iop", "OIT"),
+    _rule("virtual", "TELE"),
+    _rule("buprenorphine", "BU", also_yes="BWN BWON BERI BSDM UB BUM DB", no_when=["NMOA", "NOOP"]),
+    _rule("naltrexone", "NU", also_yes="NXN VTRL UN RPN", answered=("OM", "PHR"),
+          no_when=["NMOA NMAUT", "NMOA NAUT", "NOOP NMAUT", "NOOP NAUT"],
+          why="NU sits in 'opioid medications used in treatment' (OM), but naltrexone is also used for alcohol, "
+              "listed under pharmacotherapies (PHR): both must be answered, or the facility must say it uses no "
+              "medication for either opioid or alcohol use, before naltrexone reads as no."),
+    _rule("vivitrol", "VTRL", no_when=["NMOA NMAUT", "NMOA NAUT", "NOOP NMAUT", "NOOP NAUT"]),
+    _rule("methadone", "MU", also_yes="METH MM DM", no_when=["NMOA", "NOOP"]),
+    _rule("prescribes_buprenorphine", "UB", no_when=["NMOA", "NOOP"]),
+    _rule("accepts_outside_medication", "MOA", no_when=["NOOP"]),
+    _rule("mental_health", "SUMH MHS",
+          why="Treating co-occurring conditions is SUMH (type of care, TC) or MHS (mental health services, AS); "
+              "both categories must be answered for a no."),
+    _rule("co_occurring_group", "CO"),
+    _rule("detox", "DT HID OD RD", also_yes="ADTX BDTX CDTX MDTX ODTX"),
+    _rule("partial_hospitalization", "ODT"),
+    _rule("residential", "RES RL RS"),
+    _rule("spanish", "SP"),
+    _rule("sign_language", "AH"),
+    _rule("other_languages", "FX NX", also_yes="F4 F17 F19 F25 F28 F30 F31 F35 F36 F37 F42 F43 F47 F66 F67 F70 "
+                                               "F81 F92 N24 N40"),
+    _rule("medicaid", "MD"),
+    _rule("medicare", "MC"),
+    _rule("private_insurance", "PI"),
+    _rule("military_insurance", "MI"),
+    _rule("ihs_tribal_funds", "ITU"),
+    _rule("self_pay", "SF"),
+    _rule("sliding_fee", "SS"),
+    _rule("payment_assistance", "PA"),
+    _rule("free_care", "NP"),
+    _rule("government_funding", "FSA"),
+    _rule("samhsa_funding", "SAMF"),
+    _rule("transportation", "TA"),
+    _rule("child_care", "CCC"),
+    _rule("age_17_or_younger", "CHLD", also_yes="AD"),
+    _rule("age_18_to_25", "YAD", also_yes="TAY", answered=None,
+          why="The 2023 workbook's age lists are incomplete: 2,407 facilities list only CHLD, many of them adult "
+              "programs with groups for adult women, men, seniors or veterans, and 179 list children and adults "
+              "26-64 but not 18-25. Silence about young adults is therefore not read as no."),
+    _rule("age_26_to_64", "ADLT", also_yes="WN MN", answered_by=["YAD ADLT SNR"],
+          why="An age list without any adult code (only CHLD) is not an answer about adults (see ages 18 to 25), "
+              "so adults 26-64 read as no only when some other adult age is listed."),
+    _rule("age_65_or_older", "SNR", also_yes="SE", answered=None,
+          why="Only 113 of 12,744 facilities list SNR, while many that do not run groups for seniors (SE): the "
+              "directory's silence about seniors is not read as no."),
+    _rule("accepts_women", "FEM", also_yes="WN PW"),
+    _rule("accepts_men", "MALE", also_yes="MN"),
+    _rule("treats_alcohol_use", "ACMA PMAT NMAUT", also_yes="AUDO ADTX", no_when=["NAUT"],
+          why="Any answer about how alcohol use disorder is treated (ACMA, PMAT, NMAUT) shows it is treated; "
+              "NAUT says it is not."),
+    _rule("treats_opioid_use", _OPIOID_TREATMENT_CODES, also_yes="OUDO BU MU NU ODTX", no_when=["NOOP"],
+          why="Any answer about how opioid use disorder is treated shows it is treated; NOOP says it is not."),
+    _rule("opioid_use_only", "OUDO"),
+    _rule("alcohol_use_only", "AUDO"),
+    _rule("dui_only", "DUO"),
 )
-# Known open questions about single sites, shown rather than guessed (see data/sources/PROVENANCE.md).
-SITE_NOTES: dict[tuple[str, str], str] = {
-    (SYMETRIA_NAME, "Fort Worth"): "A third-party directory spells the street 'Hawkins View Dr'; call to "
-    "confirm the address.",
-}
+RULE_BY_COLUMN: dict[str, CodeRule] = {rule.column: rule for rule in RULES}
+
+
+@functools.cache
+def code_categories() -> dict[str, str]:
+    """Every service code -> its category code, from the workbook's "Service Code Reference" sheet (as CSV)."""
+    with SERVICE_CODES_CSV.open(encoding="utf-8", newline="") as handle:
+        return {row["service_code"].strip(): row["category_code"].strip() for row in csv.DictReader(handle)}
+
+
+@functools.cache
+def code_names() -> dict[str, str]:
+    """Every service code -> its name in the reference sheet."""
+    with SERVICE_CODES_CSV.open(encoding="utf-8", newline="") as handle:
+        return {row["service_code"].strip(): " ".join(row["service_name"].split()) for row in csv.DictReader(handle)}
+
+
+def answered_categories(codes: Iterable[str]) -> set[str]:
+    """The categories a facility answered: those with at least one of its codes."""
+    categories = code_categories()
+    return {categories[code] for code in codes if code in categories}
+
+
+def rule_categories(rule: CodeRule) -> tuple[str, ...]:
+    """The categories that must be answered before silence reads as no (empty tuple if `answered` is None)."""
+    if rule.answered is None:
+        return ()
+    if rule.answered:
+        return rule.answered
+    categories = code_categories()
+    return tuple(sorted({categories[code] for code in rule.yes}))
+
+
+def read_value(rule: CodeRule, codes: frozenset[str] | set[str]) -> str:
+    """yes / no / unknown for one column from one facility's codes, by `rule` (see `CodeRule`)."""
+    if codes & (rule.yes | rule.also_yes):
+        return "yes"
+    if any(group <= codes for group in rule.no_when):
+        return "no"
+    if rule.answered is None:
+        return "unknown"
+    answered = answered_categories(codes)
+    if rule.answered_by:
+        return "no" if all(codes & group for group in rule.answered_by) else "unknown"
+    return "no" if all(category in answered for category in rule_categories(rule)) else "unknown"
 
 
 def read_directory(xlsx_path: str | Path) -> pd.DataFrame:
@@ -95,20 +228,24 @@ def _unique_ids(rows: pd.DataFrame) -> list[str]:
     return unique
 
 
-def _record(row: pd.Series, clinic_id: str, verified: dt.date) -> dict[str, str]:
-    codes = service_codes(row["Service_code_info"])
+def languages_text(codes: Iterable[str]) -> str:
+    """The names of the "Other Languages" (OL) codes listed, in the reference sheet's order."""
+    categories, names = code_categories(), code_names()
+    listed = set(codes)
+    return ", ".join(names[c] for c in names if categories[c] == LANGUAGE_CATEGORY and c in listed)
+
+
+def _record(row: pd.Series, clinic_id: str, source_date: dt.date) -> dict[str, str]:
+    codes = frozenset(service_codes(row["Service_code_info"]))
     zip_code = row["Zip"]
     centre = geo.lookup_zip_record(zip_code)
     intake_lines = [row[c] for c in ("Intake1", "Intake2", "Intake1a", "Intake2a") if row[c]]
     notes = []
-    is_symetria = row["Name1"] == SYMETRIA_NAME
-    if is_symetria:
-        notes.append(SYMETRIA_NOTE)
-    if (row["Name1"], row["Name2"]) in SITE_NOTES:
-        notes.append(SITE_NOTES[(row["Name1"], row["Name2"])])
     if len(intake_lines) > 1:
         notes.append("Other intake lines: " + ", ".join(intake_lines[1:]) + ".")
-    record = {
+    # Every column the schema has; what the directory cannot say stays blank or unknown.
+    record = {column: "unknown" if column in SERVICE_COLUMNS else "" for column in COLUMNS}
+    record |= {
         "id": clinic_id,
         "name": row["Name1"],
         "site": row["Name2"],
@@ -123,22 +260,31 @@ def _record(row: pd.Series, clinic_id: str, verified: dt.date) -> dict[str, str]
         "lat": str(centre.lat) if centre else "",
         "lon": str(centre.lon) if centre else "",
         "location_precision": "zip",
-        # The directory publishes no schedules: unknown, except where the operator says so.
-        "evening": "yes" if is_symetria else "unknown",
-        "morning": "yes" if is_symetria else "unknown",
+        # The directory publishes no schedules: unknown, except where corrections.csv cites an operator.
+        "evening": "unknown",
+        "morning": "unknown",
+        "languages": languages_text(codes),
         "source": SOURCE,
-        "last_verified": verified.isoformat(),
+        "source_date": source_date.isoformat(),
+        "last_checked": "",  # nobody has checked these rows by phone
+        "checked_by": "",
         "notes": " ".join(notes),
     }
-    for column, code in SERVICE_CODES.items():
-        record[column] = "yes" if code in codes else "no"
+    for rule in RULES:
+        record[rule.column] = read_value(rule, codes)
     return record
 
 
 def directory_records(
-    xlsx_path: str | Path, states: Iterable[str] | None = ("IL", "TX"), only_iop: bool = True
+    xlsx_path: str | Path,
+    states: Iterable[str] | None = ("IL", "TX"),
+    only_iop: bool = True,
+    corrections: Iterable[Correction] | None = None,
 ) -> list[tuple[int, dict[str, str]]]:
-    """The directory's facilities as unvalidated clinic records: (row number in the output CSV, record)."""
+    """The directory's facilities as unvalidated clinic records: (row number in the output CSV, record).
+
+    `corrections` (default: data/sources/corrections.csv) are applied after reading; see `corrections.py`.
+    """
     directory = read_directory(xlsx_path)
     keep = pd.Series(True, index=directory.index)
     if states is not None:
@@ -148,17 +294,21 @@ def directory_records(
     in_scope = directory[keep]
     in_scope = in_scope.assign(_id=_unique_ids(in_scope))
     in_scope = in_scope.sort_values(["State", "City", "_id"], kind="stable")
-    verified = directory_date(xlsx_path)
-    return [(i + 2, _record(row, row["_id"], verified)) for i, (_, row) in enumerate(in_scope.iterrows())]
+    source_date = directory_date(xlsx_path)
+    records = [_record(row, row["_id"], source_date) for _, row in in_scope.iterrows()]
+    fixes = read_corrections(CORRECTIONS_CSV) if corrections is None else list(corrections)
+    records = apply_corrections(records, fixes)
+    return [(i + 2, record) for i, record in enumerate(records)]
 
 
 def import_directory(
     xlsx_path: str | Path,
     states: Iterable[str] | None = ("IL", "TX"),
     only_iop: bool = True,
+    corrections: Iterable[Correction] | None = None,
 ) -> LoadResult:
     """Facilities in `states` (None: every state) that list intensive outpatient treatment (OIT), validated.
 
     `only_iop=False` keeps every facility whatever its services (the whole directory, for the benchmark).
     """
-    return validate_records(directory_records(xlsx_path, states, only_iop))
+    return validate_records(directory_records(xlsx_path, states, only_iop, corrections))

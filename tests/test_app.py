@@ -59,7 +59,7 @@ def map_args(at: AppTest) -> dict:
 
 def test_first_visit_shows_every_clinic_grouped_by_state_and_the_crisis_lines(app: AppTest) -> None:
     run(app)
-    assert summary(app) == "### 554 clinics"
+    assert summary(app) == "### 550 clinics"
     assert [s.value for s in app.subheader][:1] == ["Illinois"]
     assert len(card_titles(app)) == 20  # one page; "Show more" for the rest
     crisis = app.markdown[0].value

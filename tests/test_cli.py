@@ -33,7 +33,7 @@ def test_validate_broken_file_lists_every_problem_and_exits_1() -> None:
     assert lines[0] == f"{path}: 6 problem(s); nothing was changed."
     assert [line.strip().split(":")[0] for line in lines[1:]] == [
         "row 4, column phone", "row 4, column website", "row 4, column lat",
-        "row 4, column evening", "row 4, column source", "row 4, column last_verified",
+        "row 4, column evening", "row 4, column source", "row 4, column source_date",
     ]
 
 

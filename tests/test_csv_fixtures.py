@@ -51,20 +51,19 @@ INVALID = [
             "row 4, column evening: must be yes, no or unknown (Y/N, true/false, 1/0, x or blank are accepted too) "
             "(got 'sometimes')",
             "row 4, column source: is required and was left blank (got '')",
-            "row 4, column last_verified: is in the future; use the date the row was actually checked "
-            "(got '2999-01-01')",
+            "row 4, column source_date: is in the future; use the date it actually happened (got '2999-01-01')",
         ],
     ),
     (
         "018-zip-lost-leading-zero.csv",
         ["row 3, column zip: has fewer than 5 digits; a spreadsheet probably dropped its leading zeros (got '2139')"],
     ),
-    ("019-unquoted-comma.csv", ["row 3: has 32 cells but the header has 31 columns (a comma inside a value"]),
+    ("019-unquoted-comma.csv", ["row 3: has 67 cells but the header has 66 columns (a comma inside a value"]),
     ("020-excel-workbook.csv", ["this is an Excel workbook (.xlsx), not a CSV"]),
     (
         "021-bad-dates-and-ids.csv",
         [
-            "row 2, column last_verified: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '06/29/2023')",
+            "row 2, column source_date: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '06/29/2023')",
             "row 3, column id: must be a lowercase slug of letters, digits and hyphens",
         ],
     ),

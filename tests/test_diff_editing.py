@@ -1,4 +1,4 @@
-"""Diffs by id with old -> new per field; last_verified stamping; validating an edited table."""
+"""Diffs by id with old -> new per field; marking rows checked; validating an edited table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from clinic_finder import DEFAULT_CLINICS_CSV, data_path
 from clinic_finder.csvfile import read_clinics_csv
-from clinic_finder.diff import diff_clinics, stamp_last_verified
+from clinic_finder.diff import diff_clinics, mark_checked
 from clinic_finder.editing import editor_frame, prepare_candidate
 
 TODAY = dt.date(2026, 11, 27)
@@ -42,22 +42,21 @@ def test_diff_added_removed_changed(small_csv: Path) -> None:
     assert diff_clinics(old, old.copy()).empty
 
 
-def test_stamp_last_verified_only_on_changed_rows_not_set_by_staff(small_csv: Path) -> None:
+def test_mark_checked_sets_date_and_who_only_on_the_given_rows(small_csv: Path) -> None:
     old = clinics(small_csv)
-    new = old.copy()
-    new.loc[0, "phone"] = "312-555-0199"
-    new.loc[1, "phone"] = "312-555-0198"
-    new.loc[1, "last_verified"] = "2025-01-02"  # staff set the date themselves
-    stamped = stamp_last_verified(old, new, TODAY)
-    assert stamped.loc[0, "last_verified"] == "2026-11-27"
-    assert stamped.loc[1, "last_verified"] == "2025-01-02"
-    assert (stamped.loc[2:, "last_verified"] == old.loc[2:, "last_verified"]).all()
+    ids = {old.loc[1, "id"], old.loc[3, "id"]}
+    marked = mark_checked(old, ids, "clinic:symetria", TODAY)
+    assert marked.loc[[1, 3], "last_checked"].tolist() == ["2026-11-27"] * 2
+    assert marked.loc[[1, 3], "checked_by"].tolist() == ["clinic:symetria"] * 2
+    others = marked.drop(index=[1, 3])
+    assert others["last_checked"].isna().all() and others["checked_by"].eq("").all()
+    assert old["last_checked"].isna().all()  # the input is not changed
 
 
 def test_prepare_candidate_from_editor_frame(small_csv: Path) -> None:
     old = clinics(small_csv)
     edited = editor_frame(old)
-    assert isinstance(edited.loc[0, "last_verified"], dt.date)
+    assert isinstance(edited.loc[0, "source_date"], dt.date) and edited.loc[0, "last_checked"] is None
     edited.loc[0, "phone"] = "(312) 555-0199"
     edited.loc[0, "evening"] = "yes"
     new_row = {c: None for c in edited.columns} | {
@@ -70,10 +69,12 @@ def test_prepare_candidate_from_editor_frame(small_csv: Path) -> None:
     result = prepare_candidate(old, edited, TODAY)
     assert result.ok and result.clinics is not None
     frame = result.clinics
-    assert frame.loc[0, "phone"] == "312-555-0199" and frame.loc[0, "last_verified"] == "2026-11-27"
+    # An edit is not a check: the edited row keeps its source date and stays unchecked.
+    assert frame.loc[0, "phone"] == "312-555-0199" and frame.loc[0, "source_date"] == "2023-06-29"
+    assert frame.loc[0, "last_checked"] is None
     added = frame[frame["id"] == "new-clinic-chicago"].iloc[0]
-    assert added["last_verified"] == "2026-11-27" and added["evening"] == "unknown"
-    assert (frame.loc[1:len(old) - 1, "last_verified"] == old.loc[1:, "last_verified"]).all()
+    assert added["source_date"] == "2026-11-27" and added["evening"] == "unknown" and added["last_checked"] is None
+    assert (frame.loc[1:len(old) - 1, "source_date"] == old.loc[1:, "source_date"]).all()
     assert len(frame) == len(old) + 1
 
 

@@ -86,7 +86,7 @@ ROW = {
     "address2": "Suite 2", "city": "Chicago", "state": "IL", "zip": "60613", "phone": "312-555-0100",
     "intake_phone": "312-555-0101 x9", "website": "https://example.org/a b", "lat": 41.95, "lon": -87.65,
     "location_precision": "zip", "evening": "yes", "morning": "unknown", "source": "=HYPERLINK(\"http://evil\")",
-    "last_verified": "2023-06-29", "notes": "@SUM(1+1)", "distance_miles": 3.14159, "unknown_services": "morning",
+    "source_date": "2023-06-29", "last_checked": None, "checked_by": "", "notes": "@SUM(1+1)", "distance_miles": 3.14159, "unknown_services": "morning",
 }  # fmt: skip
 
 

@@ -1,7 +1,10 @@
-"""The SAMHSA importer: reproduces data/clinics.csv byte for byte and maps the directory's codes honestly."""
+"""The SAMHSA importer: every value defensible from the workbook (by the rule table) or corrections.csv,
+reproducible byte for byte, and a re-import that keeps what people have checked."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +12,23 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clinic_finder.csvfile import read_clinics_csv
-from clinic_finder.samhsa import service_codes, slugify
+from clinic_finder.corrections import Correction, CorrectionError, apply_corrections, read_corrections
+from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
+from clinic_finder.reimport import merge_import
+from clinic_finder.samhsa import (
+    CORRECTIONS_CSV,
+    RULE_BY_COLUMN,
+    RULES,
+    SOURCE,
+    code_categories,
+    languages_text,
+    read_directory,
+    read_value,
+    rule_categories,
+    service_codes,
+    slugify,
+)
+from clinic_finder.schema import SERVICE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 XLSX = ROOT / "data" / "sources" / "national-directory-su-facilities-2023.xlsx"
@@ -25,6 +43,20 @@ def shipped() -> pd.DataFrame:
     return result.clinics
 
 
+@pytest.fixture(scope="module")
+def workbook_codes(shipped: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """Each shipped clinic's service codes, read straight from the workbook (matched by name, site, street)."""
+    directory = read_directory(XLSX)
+    by_key = {(r.Name1, r.Name2, r.Street1, r.Zip): frozenset(service_codes(r.Service_code_info))
+              for r in directory.itertuples()}
+    fixes = {(c.id, c.column): c for c in read_corrections(CORRECTIONS_CSV)}
+    codes = {}
+    for row in shipped.itertuples():
+        zip_code = fixes[(row.id, "zip")].source_value if (row.id, "zip") in fixes else row.zip
+        codes[row.id] = by_key[(row.name, row.site, row.address, zip_code)]
+    return codes
+
+
 def test_reimport_reproduces_the_shipped_csv_byte_for_byte(tmp_path: Path) -> None:
     out = tmp_path / "clinics.csv"
     run = subprocess.run(
@@ -36,18 +68,111 @@ def test_reimport_reproduces_the_shipped_csv_byte_for_byte(tmp_path: Path) -> No
     assert out.read_bytes() == SHIPPED.read_bytes()
 
 
-# Counts among IL+TX facilities listing OIT, from the directory's own codes (shared PROVENANCE.md table).
-YES_COUNTS = [
-    ("iop", 554), ("buprenorphine", 104 + 97), ("naltrexone", 107 + 96), ("vivitrol", 83 + 66),
-    ("methadone", 41 + 14), ("virtual", 246 + 190), ("medicaid", 202 + 152), ("medicare", 111 + 69),
-    ("private_insurance", 230 + 196), ("sliding_fee", 173 + 121), ("spanish", 84 + 67),
-    ("mental_health", 161 + 190), ("evening", 12), ("morning", 12),
+def test_every_value_is_the_rule_tables_reading_of_the_workbook_or_a_correction(
+    shipped: pd.DataFrame, workbook_codes: dict[str, frozenset[str]]
+) -> None:
+    """Walks every row and yes/no/unknown column: yes needs a yes code; no needs an answered category or a
+    negative code; anything else is unknown. The corrections file is the only other source."""
+    corrected = {(c.id, c.column) for c in read_corrections(CORRECTIONS_CSV)}
+    categories = code_categories()
+    checked = 0
+    for row in shipped.to_dict("records"):
+        codes = workbook_codes[row["id"]]
+        answered = {categories[c] for c in codes if c in categories}
+        for column in SERVICE_COLUMNS:
+            if (row["id"], column) in corrected:
+                continue
+            value = row[column]
+            rule = RULE_BY_COLUMN.get(column)
+            if rule is None:  # no code says anything about it (schedules, waits): only people can
+                assert value == "unknown", (row["id"], column)
+                continue
+            has_yes = bool(codes & (rule.yes | rule.also_yes))
+            said_no = any(group <= codes for group in rule.no_when)
+            if rule.answered is None:
+                answered_here = False
+            elif rule.answered_by:
+                answered_here = all(codes & group for group in rule.answered_by)
+            else:
+                answered_here = all(c in answered for c in rule_categories(rule))
+            if value == "yes":
+                assert has_yes, (row["id"], column)
+            elif value == "no":
+                assert not has_yes and (said_no or answered_here), (row["id"], column)
+            else:
+                assert not has_yes and not said_no and not answered_here, (row["id"], column)
+            checked += 1
+    assert checked >= 554 * (len(RULES) - 1)
+
+
+# Real rows of the workbook, read by the rule table: (clinic id, column, value, why).
+REAL_ROWS = [
+    # Texoma Community Center lists payment assistance (PA) but not a sliding fee: an answered "no".
+    ("texoma-community-center", "sliding_fee", "no", "PYAS answered with PA only"),
+    # Gateway Foundation Aurora lists no payment-assistance category at all: unknown, not no.
+    ("gateway-foundation-aurora-alc-and-drug-trt-ctrs", "sliding_fee", "unknown", "PYAS not answered"),
+    # Enhanced Clinical Solutions lists NOOP ("does not treat opioid use disorders").
+    ("enhanced-clinical-solutions-inc-eisenhower-tower", "buprenorphine", "no", "NOOP"),
+    ("enhanced-clinical-solutions-inc-eisenhower-tower", "treats_opioid_use", "no", "NOOP"),
+    ("enhanced-clinical-solutions-inc-eisenhower-tower", "treats_alcohol_use", "yes", "ACMA"),
+    # Jesse Brown's Drug Dependency Treatment Center: methadone (MU) and an opioid-only program (OUDO).
+    ("jesse-brown-addiction-programs-drug-dependency-trt-center-ddtc", "methadone", "yes", "MU"),
+    ("jesse-brown-addiction-programs-drug-dependency-trt-center-ddtc", "opioid_use_only", "yes", "OUDO"),
+    ("jesse-brown-addiction-programs-drug-dependency-trt-center-ddtc", "age_17_or_younger", "no", "YAD ADLT only"),
+    # Symetria: co-occurring treatment (SUMH / MHS), though no special co-occurring group (CO).
+    ("symetria-recovery-chicago", "mental_health", "yes", "SUMH or MHS"),
+    # Seniors are never "no" from the directory's silence (see the rule's reason).
+    ("jesse-brown-va-medical-center-addiction-treatment-program-atp", "age_65_or_older", "unknown", "no SNR"),
 ]
 
 
-@pytest.mark.parametrize(("column", "yes"), YES_COUNTS)
-def test_code_mapping_matches_the_directory_counts(shipped: pd.DataFrame, column: str, yes: int) -> None:
-    assert (shipped[column] == "yes").sum() == yes
+@pytest.mark.parametrize(("clinic_id", "column", "value", "why"), REAL_ROWS, ids=[f"{r[0]}-{r[1]}" for r in REAL_ROWS])
+def test_real_rows(shipped: pd.DataFrame, clinic_id: str, column: str, value: str, why: str) -> None:
+    assert shipped.set_index("id").loc[clinic_id, column] == value, why
+
+
+RULE_CASES = [
+    # column, codes listed, expected
+    ("sliding_fee", "SS PA", "yes"),
+    ("sliding_fee", "PA", "no"),  # the category (PYAS) was answered without SS
+    ("sliding_fee", "MD PI", "unknown"),  # PYAS never answered: the directory is silent
+    ("buprenorphine", "MU", "no"),
+    ("buprenorphine", "BWN", "yes"),  # buprenorphine with naloxone (pharmacotherapies) also says yes
+    ("buprenorphine", "NMOA", "no"),  # "does not use medication for opioid use disorder"
+    ("buprenorphine", "OTP SOTP", "unknown"),  # an opioid treatment program listing no medication codes
+    ("naltrexone", "MU", "unknown"),  # OM answered, but naltrexone may be used for alcohol (PHR unanswered)
+    ("naltrexone", "MU ACM", "no"),
+    ("naltrexone", "NMOA NAUT", "no"),
+    ("mental_health", "SA MHS", "yes"),
+    ("mental_health", "SA", "unknown"),  # type of care answered, ancillary services not
+    ("mental_health", "SA CM", "no"),
+    ("virtual", "CBT", "no"),
+    ("virtual", "", "unknown"),
+    ("age_17_or_younger", "YAD ADLT", "no"),
+    ("age_26_to_64", "CHLD", "unknown"),  # only CHLD: not an answer about adults
+    ("age_26_to_64", "YAD", "no"),
+    ("age_65_or_older", "YAD ADLT", "unknown"),
+    ("accepts_men", "FEM", "no"),
+    ("accepts_men", "FEM MN", "yes"),  # a group for adult men: men attend
+    ("treats_alcohol_use", "NAUT", "no"),
+    ("opioid_use_only", "DU", "no"),  # exclusive services answered without OUDO
+    ("opioid_use_only", "SA", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("column", "codes", "expected"), RULE_CASES, ids=[f"{c}-{k or 'none'}" for c, k, _ in RULE_CASES])
+def test_rule_table(column: str, codes: str, expected: str) -> None:
+    assert read_value(RULE_BY_COLUMN[column], frozenset(codes.split())) == expected
+
+
+def test_every_rule_names_real_codes_and_columns() -> None:
+    categories = code_categories()
+    for rule in RULES:
+        assert rule.column in SERVICE_COLUMNS
+        for code in rule.yes | rule.also_yes | frozenset().union(*rule.no_when, *rule.answered_by):
+            assert code in categories, (rule.column, code)
+        for category in rule.answered or ():
+            assert category in set(categories.values()), (rule.column, category)
 
 
 def test_shape_provenance_and_precision(shipped: pd.DataFrame) -> None:
@@ -55,8 +180,10 @@ def test_shape_provenance_and_precision(shipped: pd.DataFrame) -> None:
     assert shipped["state"].value_counts().to_dict() == {"IL": 312, "TX": 242}
     assert shipped["id"].is_unique
     assert set(shipped["location_precision"]) == {"zip"}
-    assert set(shipped["source"]) == {"SAMHSA National Directory of Substance Use Treatment Facilities 2023"}
-    assert set(shipped["last_verified"]) == {"2023-06-29"}
+    assert shipped["source"].str.startswith(SOURCE).all()
+    assert set(shipped["source_date"]) == {"2023-06-29"}  # the workbook's own date
+    # Nobody has called these clinics: no row may say it was checked.
+    assert shipped["last_checked"].isna().all() and shipped["checked_by"].eq("").all()
 
 
 def test_schedules_are_unknown_except_where_the_operator_states_them(shipped: pd.DataFrame) -> None:
@@ -65,21 +192,117 @@ def test_schedules_are_unknown_except_where_the_operator_states_them(shipped: pd
     assert len(symetria) == 12
     assert set(symetria["evening"]) == set(symetria["morning"]) == {"yes"}
     assert symetria["notes"].str.contains("stated company-wide by Symetria Recovery").all()
+    assert symetria["source"].str.contains("evening groups, morning groups, notes from Symetria Recovery").all()
     assert set(others["evening"]) == set(others["morning"]) == {"unknown"}
-    assert sorted(symetria["site"]) == sorted([
-        "Chicago", "Des Plaines", "Joliet", "Palos Heights", "Vernon Hills", "Naperville",
-        "College Station", "Fort Worth", "Houston", "Hurst", "Lewisville", "Spring",
-    ])
     fort_worth = symetria.set_index("site").loc["Fort Worth"]
     assert "Hawkins View Dr" in fort_worth["notes"]
-    assert (symetria.set_index("site").loc["Joliet", "vivitrol"]) == "no"
 
 
-def test_a_row_maps_field_by_field(shipped: pd.DataFrame) -> None:
-    houston = shipped.set_index("id").loc["symetria-recovery-houston"]
-    assert houston[["address", "address2", "city", "state", "zip", "phone", "intake_phone"]].tolist() == [
-        "17347 Village Green Drive", "Suite 104", "Houston", "TX", "77040", "866-440-7429", "281-343-3654",
+def test_the_two_chicago_zip_codes_are_corrected_and_placed_there(shipped: pd.DataFrame) -> None:
+    rows = shipped.set_index("id")
+    assert rows.loc["vivia-health-gage-park", "zip"] == "60629"
+    assert rows.loc["vivia-health-rogers-park", "zip"] == "60660"
+    assert rows.loc["vivia-health-bucktown", "zip"] == "60614"  # Clybourn Avenue is in 60614: untouched
+    assert rows.loc["vivia-health-gage-park", "lat"] < 41.8 < rows.loc["vivia-health-bucktown", "lat"]
+    assert "ZIP code from the IOP Finder maintainers" in rows.loc["vivia-health-gage-park", "source"]
+
+
+def test_each_duplicate_pair_points_at_one_main_listing(shipped: pd.DataFrame) -> None:
+    linked = dict(shipped.loc[shipped["same_site_as"] != "", ["id", "same_site_as"]].itertuples(index=False))
+    assert linked == {
+        "enhanced-clinical-solutions-inc": "enhanced-clinical-solutions-inc-eisenhower-tower",
+        "texoma-community-center": "texoma-community-center-tmc-grayson-county-mental-health-center",
+        "jesse-brown-addiction-programs-drug-dependency-trt-center-ddtc":
+            "jesse-brown-va-medical-center-addiction-treatment-program-atp",
+        "south-shore-hospital-medical-detox-services": "south-shore-hospital-chemical-dependency",
+    }
+
+
+def test_every_correction_carries_evidence_and_a_date() -> None:
+    corrections = read_corrections(CORRECTIONS_CSV)
+    assert corrections
+    for fix in corrections:
+        assert len(fix.evidence) > 40 and fix.said_by and fix.date <= dt.date.today(), fix
+
+
+def test_languages_come_from_the_other_languages_codes() -> None:
+    assert languages_text({"F66", "F4", "SP"}) == "Arabic, Polish"
+
+
+def _fix(**changes: object) -> Correction:
+    base = dict(id="a", column="zip", source_value="60614", corrected_value="60629", said_by="x",
+                evidence="y", date=dt.date(2026, 1, 1), line=2)
+    return Correction(**(base | changes))  # type: ignore[arg-type]
+
+
+def test_a_correction_against_changed_source_data_is_refused() -> None:
+    records = [{"id": "a", "zip": "60601", "lat": "1", "lon": "2", "location_precision": "zip", "source": "S"}]
+    with pytest.raises(CorrectionError, match="the source now gives zip = '60601' for a, not '60614'"):
+        apply_corrections(records, [_fix()])
+    with pytest.raises(CorrectionError, match="there is no clinic with id 'b'"):
+        apply_corrections(records, [_fix(id="b")])
+
+
+def test_corrections_file_shape_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "corrections.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "column", "source_value", "corrected_value", "said_by", "evidence", "date"])
+        writer.writerow(["a", "last_checked", "", "2026-01-01", "x", "y", "2026-01-01"])
+    with pytest.raises(CorrectionError, match="line 2, column 'column': 'last_checked' is written by the importer"):
+        read_corrections(path)
+
+
+# ---- re-importing a newer directory ----
+
+
+def _checked(frame: pd.DataFrame, clinic_id: str, **changes: str) -> pd.DataFrame:
+    frame = frame.copy()
+    row = frame["id"] == clinic_id
+    for column, value in {"last_checked": "2026-11-01", "checked_by": "clinic:houston", **changes}.items():
+        frame[column] = frame[column].astype(object)
+        frame.loc[row, column] = value
+    return frame
+
+
+def test_reimport_keeps_checked_rows_and_reports_where_the_directory_differs(shipped: pd.DataFrame) -> None:
+    current = _checked(shipped, "symetria-recovery-houston", evening="no", phone="713-555-0100")
+    merged = merge_import(current, shipped, "SAMHSA National Directory")
+    kept = merged.clinics.set_index("id").loc["symetria-recovery-houston"]
+    assert (kept["evening"], kept["phone"], kept["checked_by"]) == ("no", "713-555-0100", "clinic:houston")
+    assert merged.kept_checked == ["symetria-recovery-houston"]
+    assert [(r["id"], r["field"], r["old"], r["new"]) for r in merged.conflicts.rows()] == [
+        ("symetria-recovery-houston", "phone", "713-555-0100", "866-440-7429"),
+        ("symetria-recovery-houston", "evening", "no", "yes"),
     ]
+    replaced = merge_import(current, shipped, "SAMHSA National Directory", replace_checked=True)
+    assert replaced.clinics.set_index("id").loc["symetria-recovery-houston", "phone"] == "866-440-7429"
+
+
+def test_reimport_drops_only_unchecked_directory_rows_it_no_longer_lists(shipped: pd.DataFrame) -> None:
+    newer = shipped[~shipped["id"].isin(["symetria-recovery-houston", "symetria-recovery-spring"])]
+    current = _checked(shipped, "symetria-recovery-spring")
+    staff_row = current[current["id"] == "symetria-recovery-hurst"].assign(
+        id="a-clinic-staff-added", source="The clinic's own statement to staff")
+    current = pd.concat([current, staff_row], ignore_index=True)
+    merged = merge_import(current, newer, "SAMHSA National Directory")
+    assert merged.dropped == ["symetria-recovery-houston"]
+    assert merged.kept_extra == ["symetria-recovery-spring", "a-clinic-staff-added"]
+    assert len(merged.clinics) == len(shipped) + 1 - 1
+
+
+def test_cli_reimport_over_a_checked_file_keeps_it_and_lists_conflicts(tmp_path: Path, shipped: pd.DataFrame) -> None:
+    out = tmp_path / "clinics.csv"
+    out.write_bytes(clinics_to_csv_bytes(_checked(shipped, "symetria-recovery-houston", evening="no")))
+    before = out.read_bytes()
+    run = subprocess.run(
+        [sys.executable, "-m", "clinic_finder", "import-samhsa", str(XLSX), "--out", str(out), "--staff", "test"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "1 checked clinic(s) where the directory now says something else (kept as checked" in run.stdout
+    assert "symetria-recovery-houston  evening  no   yes" in run.stdout
+    assert out.read_bytes() == before and "is unchanged" in run.stdout
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,14 @@ GOOD: dict[str, Any] = {
     "lon": "-87.6575",
     "location_precision": "zip",
     **dict.fromkeys(SERVICE_COLUMNS, "unknown"),
+    "languages": "",
+    "current_wait": "",
+    "wait_as_of": "",
+    "same_site_as": "",
     "source": "SAMHSA National Directory of Substance Use Treatment Facilities 2023",
-    "last_verified": "2023-06-29",
+    "source_date": "2023-06-29",
+    "last_checked": "",
+    "checked_by": "",
     "notes": "",
 }
 
@@ -57,13 +63,31 @@ def test_columns_are_the_contract_in_order() -> None:
     assert COLUMNS == (
         "id", "name", "site", "address", "address2", "city", "state", "zip", "phone", "intake_phone", "website",
         "lat", "lon", "location_precision", "iop", "evening", "morning", "virtual", "buprenorphine", "naltrexone",
-        "vivitrol", "methadone", "mental_health", "spanish", "medicaid", "medicare", "private_insurance",
-        "sliding_fee", "source", "last_verified", "notes",
+        "vivitrol", "methadone", "prescribes_buprenorphine", "accepts_outside_medication", "mental_health",
+        "co_occurring_group", "detox", "partial_hospitalization", "residential", "spanish", "sign_language",
+        "other_languages", "languages", "medicaid", "medicare", "private_insurance", "military_insurance",
+        "ihs_tribal_funds", "self_pay", "sliding_fee", "payment_assistance", "free_care", "government_funding",
+        "samhsa_funding", "transportation", "child_care", "age_17_or_younger", "age_18_to_25", "age_26_to_64",
+        "age_65_or_older", "accepts_women", "accepts_men", "treats_alcohol_use", "treats_opioid_use",
+        "opioid_use_only", "alcohol_use_only", "dui_only", "accepting_new_patients", "current_wait", "wait_as_of",
+        "same_site_as", "source", "source_date", "last_checked", "checked_by", "notes",
     )  # fmt: skip
-    assert SERVICE_COLUMNS == COLUMNS[COLUMNS.index("iop") : COLUMNS.index("sliding_fee") + 1]
+    assert "languages" not in SERVICE_COLUMNS and len(SERVICE_COLUMNS) == 43
     assert MEDICATION_COLUMNS == ("buprenorphine", "naltrexone", "vivitrol", "methadone")
-    assert PAYMENT_COLUMNS == ("medicaid", "medicare", "private_insurance", "sliding_fee")
-    assert "medications" in SEARCHABLE
+    assert PAYMENT_COLUMNS == (
+        "medicaid", "medicare", "private_insurance", "military_insurance", "ihs_tribal_funds", "self_pay",
+        "sliding_fee", "payment_assistance", "free_care", "government_funding", "samhsa_funding",
+    )  # fmt: skip
+    assert {"medications", "low_cost"} <= set(SEARCHABLE)
+
+
+def test_only_what_a_clinic_can_know_is_clinic_editable() -> None:
+    editable = {c for c in COLUMNS if COLUMN_INFO[c].clinic_editable}
+    for never in ("id", "name", "address", "city", "state", "zip", "lat", "lon", "location_precision", "iop",
+                  "same_site_as", "source", "source_date", "last_checked", "checked_by"):
+        assert never not in editable, never
+    assert {"evening", "morning", "virtual", "phone", "accepting_new_patients", "current_wait", "wait_as_of",
+            "notes"} <= editable
 
 
 @pytest.mark.parametrize("column", COLUMNS)
@@ -99,7 +123,11 @@ ACCEPTED = [
     ("evening", "", "unknown"),
     ("evening", "Unknown", "unknown"),
     ("evening", None, "unknown"),
-    ("last_verified", "2023-06-29", dt.date(2023, 6, 29)),
+    ("source_date", "2023-06-29", dt.date(2023, 6, 29)),
+    ("last_checked", "", None),
+    ("wait_as_of", "", None),
+    ("languages", "Polish, Arabic", "Polish, Arabic"),
+    ("name", "Clínica Esperanza", "Clínica Esperanza"),
     ("notes", "  trimmed  ", "trimmed"),
 ]
 
@@ -134,11 +162,25 @@ REFUSED = [
     ("location_precision", "street", "must be 'address' or 'zip'"),
     ("evening", "maybe", "must be yes, no or unknown (Y/N, true/false, 1/0, x or blank are accepted too)"),
     ("source", "", "is required and was left blank"),
-    ("last_verified", "", "is required and was left blank"),
-    ("last_verified", "29/06/2023", "must be an ISO date YYYY-MM-DD, like 2023-06-29"),
-    ("last_verified", "2023-02-30", "must be an ISO date YYYY-MM-DD, like 2023-06-29"),
-    ("last_verified", (dt.date.today() + dt.timedelta(days=1)).isoformat(),
-     "is in the future; use the date the row was actually checked"),
+    ("source_date", "", "is required and was left blank"),
+    ("source_date", "29/06/2023", "must be an ISO date YYYY-MM-DD, like 2023-06-29"),
+    ("source_date", "2023-02-30", "must be an ISO date YYYY-MM-DD, like 2023-06-29"),
+    ("source_date", (dt.date.today() + dt.timedelta(days=1)).isoformat(),
+     "is in the future; use the date it actually happened"),
+    ("wait_as_of", "next week", "must be an ISO date YYYY-MM-DD, like 2023-06-29"),
+    # Tabs and line breaks: the URL parser drops them while checking, then the page shows raw link text.
+    ("website", "https://example.org/\nx", "must not contain spaces, tabs or line breaks"),
+    ("website", "https://exa\tmple.org/", "must not contain spaces, tabs or line breaks"),
+    ("website", "https://example.org/a b", "must not contain spaces, tabs or line breaks"),
+    # Direction controls make a displayed name read as something else (U+202E reverses what follows).
+    ("name", "Safe \u202eeniloP", "contains an invisible text-direction character (U+202E) that can make text "
+     "display as something else; remove it"),
+    ("notes", "call \u2066312\u2069", "contains an invisible text-direction character (U+2066) that can make text "
+     "display as something else; remove it"),
+    ("phone", "\u200f312-555-0100", "contains an invisible text-direction character (U+200F) that can make text "
+     "display as something else; remove it"),
+    ("name", "x" * 201, "is longer than 200 characters"),
+    ("same_site_as", "Other Place", "must be blank or the id of another row, like 'symetria-recovery-chicago'"),
 ]
 
 
@@ -148,6 +190,10 @@ def test_refused_values_say_what_was_expected(column: str, typed: Any, message: 
 
 
 CROSS_FIELD = [
+    ({"last_checked": "2026-11-20"}, ("checked_by", "is blank but last_checked is filled in")),
+    ({"checked_by": "maintainer"}, ("last_checked", "is blank but checked_by is filled in")),
+    ({"current_wait": "About 2 weeks"}, ("wait_as_of", "is blank but current_wait is filled in")),
+    ({"same_site_as": "symetria-recovery-chicago"}, ("same_site_as", "names the row itself")),
     ({"zip": "77040"}, ("zip", "belongs to TX, not to IL")),
     ({"zip": "00000"}, ("zip", "is not a known US ZIP code")),
     ({"lat": "-87.6575", "lon": "41.9543"}, ("lat", "lie 9,219 miles from the centre of ZIP 60613")),
@@ -157,7 +203,7 @@ CROSS_FIELD = [
 
 
 @pytest.mark.parametrize(("changes", "expected"), CROSS_FIELD)
-def test_location_must_agree_with_the_zip_code(changes: dict[str, str], expected: tuple[str, str]) -> None:
+def test_cross_field_checks(changes: dict[str, str], expected: tuple[str, str]) -> None:
     [(column, message)] = messages(**changes)
     assert column == expected[0]
     assert expected[1] in message

@@ -100,7 +100,7 @@ def test_index_and_frame_give_the_same_result() -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"services": ["yoga"]}, "unknown service 'yoga'; choose from: medications, iop, evening"),
+        ({"services": ["yoga"]}, "unknown service 'yoga'; choose from: medications, low_cost, iop, evening"),
         ({"radius_miles": -1}, "radius must be zero or more miles"),
         ({"radius_miles": float("nan")}, "radius must be zero or more miles"),
     ],
@@ -123,3 +123,95 @@ def test_real_data_chicago_evening_lists_symetria_chicago_first() -> None:
     assert near.maybe > 20  # the directory has no schedules: most Chicago clinics are "call to ask"
     wider = search(clinics, origin=(place.lat, place.lon), radius_miles=25, services=["evening"])
     assert wider.clinics["id"].tolist()[:2] == ["symetria-recovery-chicago", "symetria-recovery-des-plaines"]
+
+
+# ---- who can attend: `exclude` leaves out only clinics that surely would not serve the person ----
+
+SERVES_ALL = {"accepts_women": "yes", "accepts_men": "yes", "age_17_or_younger": "yes", "opioid_use_only": "no"}
+ATTENDANCE = clinics_frame(
+    [
+        clinic("women-only", 1, **SERVES_ALL | {"evening": "yes", "accepts_men": "no"}),
+        clinic("men-unknown", 2, **SERVES_ALL | {"evening": "yes", "accepts_men": "unknown"}),
+        clinic("opioid-only", 3, **SERVES_ALL | {"evening": "unknown", "opioid_use_only": "yes"}),
+        clinic("adults", 4, **SERVES_ALL | {"evening": "yes", "age_17_or_younger": "no"}),
+    ]
+)
+
+EXCLUDE_CASES = [
+    ("nothing excluded by default", [], ["women-only", "men-unknown", "opioid-only", "adults"], 0),
+    ("a man: women-only left out, unknown kept", [("accepts_men", "no")], ["men-unknown", "opioid-only", "adults"], 1),
+    ("a 16-year-old", [("age_17_or_younger", "no")], ["women-only", "men-unknown", "opioid-only"], 1),
+    ("alcohol: opioid-only left out", [("opioid_use_only", "yes")], ["women-only", "men-unknown", "adults"], 1),
+    ("two reasons, one clinic each", [("accepts_men", "no"), ("age_17_or_younger", "no")],
+     ["men-unknown", "opioid-only"], 2),
+]
+
+
+@pytest.mark.parametrize(("description", "exclude", "expected", "excluded"), EXCLUDE_CASES,
+                         ids=[c[0] for c in EXCLUDE_CASES])
+def test_exclude_leaves_out_only_definite_mismatches(description: str, exclude: list[tuple[str, str]],
+                                                     expected: list[str], excluded: int) -> None:
+    result = search(ATTENDANCE, origin=ORIGIN, exclude=exclude, include_unknown=True)
+    assert result.clinics["id"].tolist() == expected
+    assert result.excluded == excluded
+
+
+def test_excluded_counts_only_clinics_that_would_otherwise_show() -> None:
+    # opioid-only is a maybe for evening; excluding it counts it, a clinic failing the filter does not count.
+    result = search(ATTENDANCE, origin=ORIGIN, services=["evening"], exclude=[("opioid_use_only", "yes")])
+    assert (result.confirmed, result.maybe, result.excluded) == (3, 0, 1)
+
+
+@pytest.mark.parametrize("bad", [("accepts_men", "unknown"), ("languages", "no"), ("nonsense", "yes")])
+def test_exclude_refuses_unknown_values_and_non_yes_no_columns(bad: tuple[str, str]) -> None:
+    with pytest.raises(ValueError, match="cannot exclude"):
+        search(ATTENDANCE, origin=ORIGIN, exclude=[bad])
+
+
+def test_low_cost_shortcut_is_any_of_its_columns() -> None:
+    table = clinics_frame([
+        clinic("sliding", 1, sliding_fee="yes"),
+        clinic("grant", 2, samhsa_funding="yes"),
+        clinic("unknown-assistance", 3, payment_assistance="unknown"),
+        clinic("none", 4),
+    ])
+    assert search(table, origin=ORIGIN, services=["low_cost"]).clinics["id"].tolist() == ["sliding", "grant"]
+    with_unknown = search(table, origin=ORIGIN, services=["low_cost"], include_unknown=True)
+    assert with_unknown.clinics["id"].tolist() == ["sliding", "grant", "unknown-assistance"]
+
+
+# ---- a place listed twice (same_site_as) is one result ----
+
+TWICE = clinics_frame(
+    [
+        clinic("main-listing", 3, evening="yes", methadone="no"),
+        clinic("other-listing", 3, evening="yes", methadone="yes", same_site_as="main-listing"),
+        clinic("elsewhere", 5, evening="yes", methadone="unknown"),
+    ]
+)
+
+PLACE_CASES = [
+    ("both match: the main listing, once", {"services": ["evening"]}, ["main-listing", "elsewhere"], (2, 0)),
+    ("only the other listing matches: it shows", {"services": ["methadone"]}, ["other-listing"], (1, 1)),
+    ("confirmed listing beats a maybe", {"services": ["methadone"], "include_unknown": True},
+     ["other-listing", "elsewhere"], (1, 1)),
+]
+
+
+@pytest.mark.parametrize(("description", "arguments", "expected", "counts"), PLACE_CASES,
+                         ids=[c[0] for c in PLACE_CASES])
+def test_a_place_listed_twice_is_one_result(description: str, arguments: dict[str, object], expected: list[str],
+                                            counts: tuple[int, int]) -> None:
+    result = search(TWICE, origin=ORIGIN, **arguments)  # type: ignore[arg-type]
+    assert result.clinics["id"].tolist() == expected
+    assert (result.confirmed, result.maybe) == counts
+
+
+def test_real_duplicates_are_one_pin_each() -> None:
+    clinics = read_clinics_csv(DEFAULT_CLINICS_CSV).clinics
+    assert clinics is not None
+    near_va = search(clinics, origin=(41.8805, -87.6873), radius_miles=0.5)
+    jesse = [i for i in near_va.clinics["id"] if i.startswith("jesse-brown")]
+    assert jesse == ["jesse-brown-va-medical-center-addiction-treatment-program-atp"]
+    methadone = search(clinics, origin=(41.8805, -87.6873), radius_miles=0.5, services=["methadone"])
+    assert methadone.clinics["id"].tolist() == ["jesse-brown-addiction-programs-drug-dependency-trt-center-ddtc"]

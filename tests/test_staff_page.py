@@ -184,8 +184,7 @@ def test_edit_validate_diff_save(small_csv: Path, monkeypatch: pytest.MonkeyPatc
     assert set(zip(diff["field"], diff["old"], diff["new"], strict=True)) == {
         ("Phone (phone)", before.loc[0, "phone"], "312-555-0199"),
         ("Evening groups (evening)", "unknown", "yes"),
-        ("Last verified (last_verified)", before.loc[0, "last_verified"], TODAY),
-    }
+    }  # an edit is not a check: last_checked stays blank
 
     at.button(key="staff_save").click()  # without the confirmation
     at.run()
@@ -197,8 +196,8 @@ def test_edit_validate_diff_save(small_csv: Path, monkeypatch: pytest.MonkeyPatc
     assert "Saved: 0 added, 0 removed, 1 changed." in text(at.success)
     after = read_clinics_csv(small_csv).clinics
     assert after is not None
-    assert (after.loc[0, "phone"], after.loc[0, "evening"], after.loc[0, "last_verified"]) == (
-        "312-555-0199", "yes", TODAY)
+    assert (after.loc[0, "phone"], after.loc[0, "evening"], after.loc[0, "last_checked"]) == (
+        "312-555-0199", "yes", None)
     assert after.drop(index=0).equals(before.drop(index=0))
     entry = store.read_audit_log(small_csv)[-1]
     assert entry["staff"] == "Ann" and entry["changed_ids"] == [before.loc[0, "id"]]
@@ -246,6 +245,7 @@ def test_upload_valid_then_review_and_save(small_csv: Path, monkeypatch: pytest.
     assert clinics is not None
     replacement = clinics.drop(index=11).copy()
     replacement.loc[0, "phone"] = "312-555-0123"
+    before_date = clinics.loc[0, "source_date"]
     at = open_workspace(page(small_csv, monkeypatch, password_hash))
     at.file_uploader(key="staff_upload").upload("new.csv", clinics_to_csv_bytes(replacement), "text/csv")
     at.run()
@@ -258,7 +258,7 @@ def test_upload_valid_then_review_and_save(small_csv: Path, monkeypatch: pytest.
     confirm_and_save(at)
     after = read_clinics_csv(small_csv).clinics
     assert after is not None and len(after) == 11
-    assert after.loc[0, "phone"] == "312-555-0123" and after.loc[0, "last_verified"] == TODAY
+    assert after.loc[0, "phone"] == "312-555-0123" and after.loc[0, "source_date"] == before_date
     assert store.read_audit_log(small_csv)[-1]["removed_ids"] == [clinics.loc[11, "id"]]
 
 

@@ -5,25 +5,42 @@ outcome of each is in tests/test_csv_fixtures.py. The bytes matter (BOM, CRLF, W
 are generated rather than typed.
 """
 
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-HEADER = (
-    "id,name,site,address,address2,city,state,zip,phone,intake_phone,website,lat,lon,location_precision,"
-    "iop,evening,morning,virtual,buprenorphine,naltrexone,vivitrol,methadone,mental_health,spanish,"
-    "medicaid,medicare,private_insurance,sliding_fee,source,last_verified,notes"
-)
+sys.path.insert(0, str(HERE.parent.parent))  # run as a script from anywhere: the schema names the columns
+
+from clinic_finder.schema import COLUMNS, SERVICE_COLUMNS  # noqa: E402
+
+HEADER = ",".join(COLUMNS)
 SRC = "SAMHSA National Directory of Substance Use Treatment Facilities 2023"
+
+
+def row(**values: str) -> str:
+    """One CSV line: every yes/no/unknown column `unknown` and other columns blank unless given."""
+    record = {c: "unknown" if c in SERVICE_COLUMNS else "" for c in COLUMNS} | values
+    return ",".join(record[c] for c in COLUMNS)
+
+
+YES = dict.fromkeys(("iop", "evening", "morning", "virtual", "buprenorphine", "naltrexone", "vivitrol", "methadone",
+                     "mental_health", "private_insurance", "sliding_fee"), "yes")
+NO = dict.fromkeys(("spanish", "medicaid", "medicare"), "no")
 ROWS = [
-    "symetria-recovery-chicago,Symetria Recovery,Chicago,3934 North Lincoln Avenue,,Chicago,IL,60613,"
-    "866-440-7429,,,41.9543,-87.6575,zip,yes,yes,yes,yes,yes,yes,yes,yes,yes,no,no,no,yes,yes,"
-    f"{SRC},2023-06-29,Schedule stated company-wide by the operator.",
-    "symetria-recovery-houston,Symetria Recovery,Houston,17347 Village Green Drive,Suite 104,Houston,TX,77040,"
-    "866-440-7429,281-343-3654,,29.8744,-95.5278,zip,yes,yes,yes,yes,yes,yes,yes,yes,yes,no,no,no,yes,yes,"
-    f"{SRC},2023-06-29,",
-    "human-support-services,Human Support Services,,988 North Illinois Route 3,,Waterloo,IL,62298,"
-    "618-939-4444 x1210,618-939-4444 x1257,https://example.org/hss,38.3223,-90.1478,zip,yes,unknown,unknown,"
-    f"yes,yes,no,no,no,no,no,yes,yes,yes,yes,{SRC},2023-06-29,",
+    row(id="symetria-recovery-chicago", name="Symetria Recovery", site="Chicago", address="3934 North Lincoln Avenue",
+        city="Chicago", state="IL", zip="60613", phone="866-440-7429", lat="41.9543", lon="-87.6575",
+        location_precision="zip", **YES, **NO, source=SRC, source_date="2023-06-29",
+        notes="Schedule stated company-wide by the operator."),
+    row(id="symetria-recovery-houston", name="Symetria Recovery", site="Houston", address="17347 Village Green Drive",
+        address2="Suite 104", city="Houston", state="TX", zip="77040", phone="866-440-7429",
+        intake_phone="281-343-3654", lat="29.8744", lon="-95.5278", location_precision="zip", **YES, **NO,
+        source=SRC, source_date="2023-06-29", last_checked="2026-11-20", checked_by="maintainer"),
+    row(id="human-support-services", name="Human Support Services", address="988 North Illinois Route 3",
+        city="Waterloo", state="IL", zip="62298", phone="618-939-4444 x1210", intake_phone="618-939-4444 x1257",
+        website="https://example.org/hss", lat="38.3223", lon="-90.1478", location_precision="zip", iop="yes",
+        virtual="yes", buprenorphine="yes", naltrexone="no", vivitrol="no", methadone="no", mental_health="no",
+        spanish="no", medicaid="yes", medicare="yes", private_insurance="yes", sliding_fee="yes",
+        accepts_women="yes", accepts_men="no", source=SRC, source_date="2023-06-29"),
 ]
 
 
@@ -83,14 +100,14 @@ def main() -> None:
     write("016-swapped-coordinates.csv", lines(swapped, with_cell(ROWS[1], "lon", "95.5278"), ROWS[2]))
     broken = ROWS[2]
     for column, value in [("phone", "call us"), ("website", "www.example.org"), ("evening", "sometimes"),
-                          ("last_verified", "2999-01-01"), ("source", ""), ("lat", "north")]:
+                          ("source_date", "2999-01-01"), ("source", ""), ("lat", "north")]:
         broken = with_cell(broken, column, value)
     write("017-many-problems-in-one-row.csv", lines(ROWS[0], ROWS[1], broken))
     write("018-zip-lost-leading-zero.csv", lines(ROWS[0], with_cell(cambridge, "zip", "2139")))
     write("019-unquoted-comma.csv", lines(ROWS[0], with_cell(ROWS[1], "address2", "Suite 104, Floor 2"), ROWS[2]))
     write("020-excel-workbook.csv", b"PK\x03\x04\x14\x00\x06\x00 not really a csv")
     write("021-bad-dates-and-ids.csv", lines(
-        with_cell(ROWS[0], "last_verified", "06/29/2023"), with_cell(ROWS[1], "id", "Symetria Houston"), ROWS[2]))
+        with_cell(ROWS[0], "source_date", "06/29/2023"), with_cell(ROWS[1], "id", "Symetria Houston"), ROWS[2]))
 
 
 if __name__ == "__main__":
