@@ -64,36 +64,6 @@ PAGES: dict[str, ExplainerPage] = {
 }
 GLOSSARY_FILE = "glossary.md"
 
-# Glossary entries written ahead of their schema columns: the yes/no/unknown columns being derived from the
-# service codes of SAMHSA's National Directory of Substance Use Treatment Facilities 2023. An entry whose
-# slug is no searchable service's `glossary=` is allowed only if it is listed here (the glossary test checks
-# both ways). When a column with one of these slugs lands in `schema.py`, delete the slug from this set.
-GLOSSARY_AHEAD_OF_SCHEMA: frozenset[str] = frozenset(
-    {
-        "co-occurring-group",
-        "detox",
-        "partial-hospitalization",
-        "residential",
-        "prescribes-buprenorphine",
-        "medication-from-elsewhere",
-        "ages-served",
-        "women-and-men",
-        "limited-programs",
-        "sign-language",
-        "other-languages",
-        "free-or-low-cost",
-        "payment-assistance",
-        "free-care",
-        "government-funding",
-        "samhsa-block-grant",
-        "tricare",
-        "ihs-tribal",
-        "self-pay",
-        "transportation",
-        "child-care",
-        "accepting-new-patients",
-    }
-)
 GLOSSARY_SCRIPT = "7_Glossary.py"
 NEWCOMER_FILE = "newcomer.md"
 DISCLAIMER_FILE = "disclaimer.md"

@@ -193,17 +193,8 @@ def test_every_searchable_service_has_a_glossary_entry(name: str) -> None:
 
 
 def test_glossary_has_no_entry_the_schema_does_not_know() -> None:
-    # The only entries without a searchable service are those written ahead of their columns, listed by name.
     schema_slugs = {info.glossary for info in SEARCHABLE.values()}
-    assert set(explainer.glossary()) == schema_slugs | explainer.GLOSSARY_AHEAD_OF_SCHEMA
-
-
-@pytest.mark.parametrize("slug", sorted(explainer.GLOSSARY_AHEAD_OF_SCHEMA))
-def test_glossary_entry_written_ahead_of_its_column_is_complete(slug: str) -> None:
-    entry = explainer.glossary().get(slug)
-    assert entry is not None, f"content/glossary.md has no '## ... {{#{slug}}}' entry"
-    assert entry.term and entry.text
-    assert entry.more_url.startswith("/") and entry.more_label.startswith("Read more")
+    assert set(explainer.glossary()) == schema_slugs
 
 
 def test_glossary_url_examples_and_unknown_name() -> None:
