@@ -319,3 +319,23 @@ def test_service_codes_split_on_categories(info: str, codes: set[str]) -> None:
 )
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
+
+
+def test_provenance_before_after_table_matches_the_shipped_file(shipped: pd.DataFrame) -> None:
+    text = (ROOT / "data" / "sources" / "PROVENANCE.md").read_text(encoding="utf-8")
+    table = text[text.index("### Before and after"):]
+    seen = set()
+    for line in table.splitlines():
+        parts = [p.strip() for p in line.strip("|").split("|")]
+        if len(parts) == 3 and parts[0].startswith("`"):
+            column = parts[0].strip("`")
+            counts = shipped[column].value_counts()
+            assert parts[2] == f"{counts.get('yes', 0)} / {counts.get('no', 0)} / {counts.get('unknown', 0)}", column
+            seen.add(column)
+    assert seen == set(SERVICE_COLUMNS)
+
+
+def test_provenance_lists_every_rule() -> None:
+    text = (ROOT / "data" / "sources" / "PROVENANCE.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"| `{rule.column}` | {' '.join(sorted(rule.yes))}" in text, rule.column
