@@ -8,8 +8,8 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from clinic_finder import DEFAULT_CLINICS_CSV
 from clinic_finder.csvfile import LoadResult, clinics_to_csv_bytes, read_clinics_csv

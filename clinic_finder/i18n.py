@@ -7,6 +7,6 @@ labels and help texts are defined once, at import time, and translated where the
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark `message` for extraction into the catalog; return it unchanged."""
     return message
