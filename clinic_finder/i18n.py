@@ -50,7 +50,7 @@ def translations(code: str) -> _gettext.NullTranslations:
     return load_translations(LOCALE_DIR, code, DOMAIN)
 
 
-def _(message: str) -> str:  # noqa: N802 - the conventional gettext name
+def _(message: str) -> str:
     """`message` in the current language."""
     return translations(current_language()).gettext(message)
 
