@@ -1,6 +1,8 @@
-"""What the finder page shows, as plain functions: search state <-> URL, result cards, counts, downloads.
+"""What the finder page shows, as plain functions: search state <-> URL, counts, result cards, downloads.
 
-The page (`app.py`) only turns widgets into a `SearchState` and these values into Streamlit elements.
+The page (`views/finder.py`) only turns widgets into a `SearchState` and these values into Streamlit
+elements. Every text from the CSV or the page address is escaped here for where it goes: cards are HTML
+(`markdown.html_text`), notes and headlines that reach Markdown go through `markdown.md_escape`.
 """
 
 from __future__ import annotations
@@ -11,25 +13,38 @@ import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlencode
 
 import pandas as pd
 
-from clinic_finder.schema import COLUMN_INFO, COLUMNS, PAYMENT_COLUMNS, SEARCHABLE, column_info
+from clinic_finder import attendance
+from clinic_finder.i18n import N_, _, current_language, ngettext
+from clinic_finder.markdown import html_attr, html_text, md_escape
+from clinic_finder.schema import COLUMN_INFO, COLUMNS, GROUP_TITLES, SEARCHABLE, SERVICE_COLUMNS, column_info
 from clinic_finder.search import SearchIndex, SearchResult, search
 
 RADIUS_CHOICES: tuple[int | None, ...] = (5, 10, 25, 50, 100, None)  # miles; None = any distance
 DEFAULT_RADIUS = 25
-# Services people filter on, in the order they think of them; every one is in the schema's vocabulary.
-SERVICE_FILTERS: tuple[str, ...] = (
-    "evening", "morning", "virtual", "medications", "buprenorphine", "naltrexone", "vivitrol", "methadone",
-    "mental_health", "spanish",
+# What people filter on, grouped the way they think of it; every name is in the schema's vocabulary.
+SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
+    N_("When"): ("evening", "morning", "virtual"),
+    N_("Medications"): ("medications", "buprenorphine", "naltrexone", "vivitrol", "methadone",
+                        "prescribes_buprenorphine", "accepts_outside_medication"),
+    N_("Care and language"): ("mental_health", "spanish", "sign_language", "other_languages"),
+    N_("Help getting there"): ("transportation", "child_care"),
+}
+SERVICE_FILTERS: tuple[str, ...] = tuple(name for names in SERVICE_GROUPS.values() for name in names)
+PAYMENT_FILTERS: tuple[str, ...] = (
+    "medicaid", "medicare", "private_insurance", "military_insurance", "ihs_tribal_funds", "self_pay", "low_cost",
 )  # fmt: skip
-PAYMENT_FILTERS: tuple[str, ...] = PAYMENT_COLUMNS
-# Badges on each result: what a caller most wants to know, in that order.
-BADGE_COLUMNS: tuple[str, ...] = (*SERVICE_FILTERS[:3], *SERVICE_FILTERS[4:], *PAYMENT_COLUMNS)
 NATIONAL_HELPLINE = "1-800-662-4357"
+HELPLINE_HREF = "tel:+18006624357"
 MAX_LOCATION_LENGTH = 80
+PAGE_SIZE = 20
+COVERED_STATE_NAMES = {"IL": N_("Illinois"), "TX": N_("Texas")}
+# URL parameters that belong to the page rather than to the search (kept, never reported as unknown).
+PAGE_PARAMETERS = frozenset({"lang"})
+SEARCH_PARAMETERS = ("zip", "radius", "services", "payment", "age", "gender", "for", "unknown")
 
 
 @dataclass(frozen=True)
@@ -40,17 +55,29 @@ class SearchState:
     radius: int | None = DEFAULT_RADIUS
     services: tuple[str, ...] = ()
     payment: tuple[str, ...] = ()
-    include_unknown: bool = False
+    include_unknown: bool = True  # "might match — call to confirm" clinics are shown after the confirmed ones
+    age: str | None = None
+    gender: str | None = None
+    substance: str | None = None
 
     @property
     def required(self) -> tuple[str, ...]:
         return self.services + self.payment
 
+    @property
+    def exclude(self) -> tuple[tuple[str, str], ...]:
+        return attendance.exclusions(self.age, self.gender, self.substance)
+
+    @property
+    def filter_count(self) -> int:
+        """How many filters are on (for the compact filter control's label)."""
+        return len(self.required) + sum(v is not None for v in (self.age, self.gender, self.substance))
+
 
 @dataclass(frozen=True)
 class ParsedQuery:
     state: SearchState
-    notes: list[str] = field(default_factory=list)  # parameters we ignored, said kindly
+    notes: list[str] = field(default_factory=list)  # parameters we ignored, said kindly (already Markdown-safe)
 
 
 def _first(value: str | Sequence[str] | None) -> str:
@@ -59,7 +86,12 @@ def _first(value: str | Sequence[str] | None) -> str:
     return value if isinstance(value, str) else (value[-1] if value else "")
 
 
-def _names(text: str, allowed: Sequence[str], what: str, notes: list[str]) -> tuple[str, ...]:
+def _quoted(text: object, limit: int = 40) -> str:
+    """Visitor text for a note: shortened, then escaped so it shows literally in Markdown."""
+    return md_escape(str(text)[:limit])
+
+
+def _names(text: str, allowed: Sequence[str], unknown_note: str, notes: list[str]) -> tuple[str, ...]:
     chosen: list[str] = []
     for name in (n.strip().lower() for n in text.split(",")):
         if not name:
@@ -68,13 +100,13 @@ def _names(text: str, allowed: Sequence[str], what: str, notes: list[str]) -> tu
             if name not in chosen:
                 chosen.append(name)
         else:
-            notes.append(f"Ignored the unknown {what} '{name[:40]}' in the link.")
+            notes.append(unknown_note.format(value=_quoted(name)))
     # canonical order, so the same search always has the same URL
     return tuple(n for n in allowed if n in chosen)
 
 
 def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:
-    """Read `zip`, `radius`, `services`, `payment`, `unknown` from a URL query; ignore bad values with a note."""
+    """Read the search from a URL query; ignore bad values with a note (Markdown-safe) for each."""
     notes: list[str] = []
     location = " ".join(_first(params.get("zip")).split())[:MAX_LOCATION_LENGTH]
     radius: int | None = DEFAULT_RADIUS
@@ -86,18 +118,28 @@ def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:
             radius = int(radius_text)
         else:
             choices = ", ".join(str(r) for r in RADIUS_CHOICES if r is not None)
-            notes.append(f"Ignored radius '{radius_text[:20]}' in the link (choose {choices} or any); using 25 miles.")
-    services = _names(_first(params.get("services")), SERVICE_FILTERS, "service", notes)
-    payment = _names(_first(params.get("payment")), PAYMENT_FILTERS, "payment option", notes)
+            notes.append(_("Ignored the distance '{value}' in the link (choose {choices} or any); using {default} "
+                           "miles.").format(value=_quoted(radius_text, 20), choices=choices, default=DEFAULT_RADIUS))
+    services = _names(_first(params.get("services")), SERVICE_FILTERS,
+                      _("Ignored the unknown need '{value}' in the link."), notes)
+    payment = _names(_first(params.get("payment")), PAYMENT_FILTERS,
+                     _("Ignored the unknown way to pay '{value}' in the link."), notes)
     unknown_text = _first(params.get("unknown")).strip().lower()
-    include_unknown = unknown_text in {"1", "true", "yes", "on"}
+    include_unknown = unknown_text not in {"0", "false", "no", "off"}
     if unknown_text and unknown_text not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-        notes.append(f"Ignored unknown='{unknown_text[:20]}' in the link (use 1 or 0).")
-    known = {"zip", "radius", "services", "payment", "unknown"}
+        notes.append(_("Ignored unknown='{value}' in the link (use 1 or 0).").format(value=_quoted(unknown_text, 20)))
+    answers: dict[str, str | None] = {}
+    for question in attendance.QUESTIONS:
+        text = _first(params.get(question)).strip().lower()
+        answers[question] = text if attendance.choice(question, text) else None
+        if text and answers[question] is None:
+            notes.append(_("Ignored {name}='{value}' in the link.").format(name=question, value=_quoted(text, 20)))
     for key in params:
-        if key not in known:
-            notes.append(f"Ignored '{str(key)[:40]}' in the link.")
-    return ParsedQuery(SearchState(location, radius, services, payment, include_unknown), notes)
+        if key not in SEARCH_PARAMETERS and key not in PAGE_PARAMETERS:
+            notes.append(_("Ignored '{name}' in the link.").format(name=_quoted(key)))
+    state = SearchState(location, radius, services, payment, include_unknown, answers["age"], answers["gender"],
+                        answers["for"])
+    return ParsedQuery(state, notes)
 
 
 def query_from_state(state: SearchState) -> dict[str, str]:
@@ -111,22 +153,53 @@ def query_from_state(state: SearchState) -> dict[str, str]:
         query["services"] = ",".join(state.services)
     if state.payment:
         query["payment"] = ",".join(state.payment)
-    if state.include_unknown:
-        query["unknown"] = "1"
+    for question, value in (("age", state.age), ("gender", state.gender), ("for", state.substance)):
+        if value:
+            query[question] = value
+    if not state.include_unknown:
+        query["unknown"] = "0"
     return query
 
 
+def query_key(state: SearchState) -> tuple[tuple[str, str], ...]:
+    """A hashable, canonical key for a search (for caches)."""
+    return tuple(sorted(query_from_state(state).items()))
+
+
+def with_query(url: str, query: Mapping[str, str]) -> str:
+    """An app link (`/Page#anchor`) that carries `query` (the current search and language), anchor kept last."""
+    if not query or not url.startswith("/"):
+        return url
+    path, hash_mark, anchor = url.partition("#")
+    separator = "&" if "?" in path else "?"
+    return f"{path}{separator}{urlencode(query)}{hash_mark}{anchor}"
+
+
 def summary_line(result: SearchResult, state: SearchState) -> tuple[str, str]:
-    """The headline count, e.g. '12 confirmed · 231 more might — call to ask', and a hint (or "")."""
+    """The headline count and a hint (or ""), e.g. ('2 confirmed · 14 might match — call to ask', '…')."""
     if not state.required:
-        return f"{result.confirmed} {'clinic' if result.confirmed == 1 else 'clinics'}", ""
-    line = f"{result.confirmed} confirmed"
+        headline = ngettext("{count} program", "{count} programs", result.confirmed).format(count=result.confirmed)
+        return headline, ""
+    headline = ngettext("{count} confirmed", "{count} confirmed", result.confirmed).format(count=result.confirmed)
     if not result.maybe:
-        return line, ""
-    line += f" · {result.maybe} more might — call to ask"
+        return headline, ""
+    headline += " · " + ngettext("{count} more might match — call to ask", "{count} more might match — call to ask",
+                                 result.maybe).format(count=result.maybe)
     if state.include_unknown:
-        return line, "Clinics marked “unknown — call to confirm” may offer what you ticked: our source does not say."
-    return line, "Tick “also show clinics where this is unknown” to see them."
+        return headline, _("Our source does not say whether these offer everything you picked (it has no "
+                           "schedules at all), so they are listed after the confirmed ones: call to ask.")
+    return headline, _("Showing confirmed programs only; switch off “Confirmed only” to see the others.")
+
+
+def excluded_line(result: SearchResult) -> str:
+    """Say how many programs were left out because they would not serve the person ("" if none)."""
+    if not result.excluded:
+        return ""
+    return ngettext(
+        "{count} program nearby was left out because it does not serve the person you described.",
+        "{count} programs nearby were left out because they do not serve the person you described.",
+        result.excluded,
+    ).format(count=result.excluded)
 
 
 def tel_href(phone: str) -> str:
@@ -139,7 +212,7 @@ def tel_href(phone: str) -> str:
 
 
 def full_address(row: Mapping[str, object]) -> str:
-    parts = [str(row["address"]), str(row["address2"] or "")]
+    parts = [str(row["address"]), str(row.get("address2") or "")]
     street = ", ".join(p for p in parts if p)
     return f"{street}, {row['city']}, {row['state']} {row['zip']}"
 
@@ -149,78 +222,136 @@ def directions_url(row: Mapping[str, object]) -> str:
     return "https://www.google.com/maps/dir/?api=1&destination=" + quote_plus(full_address(row))
 
 
-@dataclass(frozen=True)
-class Badge:
-    column: str
-    label: str
-    status: str  # yes / no / unknown
-    help: str
-
-    @property
-    def text(self) -> str:
-        if self.status == "yes":
-            return f"✓ {self.label}"
-        if self.status == "no":
-            return f"✗ {self.label}: no"
-        return f"? {self.label}: unknown — call to confirm"
-
-
-def badges(row: Mapping[str, object], columns: Sequence[str] = BADGE_COLUMNS) -> list[Badge]:
-    """yes / no / unknown for each badge column; unknown is never shown as yes or no."""
-    return [Badge(c, COLUMN_INFO[c].label, str(row[c]), COLUMN_INFO[c].help) for c in columns]
-
-
 def distance_text(miles: float) -> str:
     if miles != miles:  # NaN: no origin
         return ""
-    return "here" if miles < 0.05 else f"{miles:.1f} miles"
+    if miles < 0.05:
+        return _("here")
+    return _("{miles} miles").format(miles=f"{miles:.1f}")
 
 
-def listing_order(results: pd.DataFrame, has_origin: bool) -> pd.DataFrame:
-    """The list's order: nearest first with a location; without one, by state, city and name (the page
-    adds a heading per state)."""
-    if has_origin:
-        return results
-    return results.sort_values(["state", "city", "name", "site"], kind="stable").reset_index(drop=True)
+def _present(value: object) -> bool:
+    return value is not None and value == value and str(value).strip() != ""
 
 
-@dataclass
-class ResultView:
-    """One search's results as the page shows them, built once per (data version, search) and reused by
-    reruns (clicks, "show more"): the counts, the list in its order, the result cards, the download.
+def provenance_text(row: Mapping[str, object]) -> str:
+    """Where a row comes from and whether a person has checked it, for the foot of a card (plain text)."""
+    source, source_date = str(row.get("source") or ""), str(row.get("source_date") or "")
+    if _present(row.get("last_checked")):
+        return _("Source: {source} ({date}). Last checked {checked} by {who}.").format(
+            source=source, date=source_date, checked=row["last_checked"], who=row.get("checked_by") or _("staff"))
+    return _("Source: {source} ({date}). Not yet checked by phone: call to confirm.").format(
+        source=source, date=source_date)
 
-    Not the map: a folium map handed to st_folium a second time sends a script naming an undefined
-    variable (st_folium renames the map's elements in place), so the page builds it afresh each rerun.
-    """
 
-    result: SearchResult
-    listing: pd.DataFrame  # the list's order (see listing_order)
-    origin: tuple[float, float] | None  # degrees
-    radius_miles: float | None
-    has_origin: bool
-    glossary_url: Callable[[str], str]
-    _cards: dict[str, str] = field(default_factory=dict)
+STATUS_TEXT = {
+    "yes": N_("{label}"),
+    "no": N_("{label}: no"),
+    "unknown": N_("{label}: unknown — call to confirm"),
+}
+STATUS_MARK = {"yes": "✓", "no": "✗", "unknown": "?"}
 
-    def card_markdown(self, row: Mapping[str, object]) -> str:
-        """The result card of one clinic (made once, then remembered)."""
-        clinic_id = str(row["id"])
-        if clinic_id not in self._cards:
-            card = ClinicCard.from_row(row, self.glossary_url)
-            self._cards[clinic_id] = card.heading_markdown(self.has_origin) + "  \n" + card.body_markdown()
-        return self._cards[clinic_id]
 
-    @functools.cached_property
-    def csv_bytes(self) -> bytes:
-        """The results as a CSV download (made on first use, then remembered)."""
-        return results_csv_bytes(self.result.clinics)
+def status_text(name: str, status: str) -> str:
+    """'Evening groups', 'Evening groups: no' or 'Evening groups: unknown — call to confirm' (never a guess)."""
+    return _(STATUS_TEXT[status]).format(label=_(column_info(name).label))
 
-    def rows(self, count: int) -> list[dict[str, object]]:
-        """The first `count` rows of the list."""
-        return _records(self.listing.iloc[:count])
 
-    def row_of(self, clinic_id: str) -> dict[str, object] | None:
-        found = _records(self.listing[self.listing["id"] == clinic_id])
-        return found[0] if found else None
+def value_of(row: Mapping[str, object], name: str) -> str:
+    """yes / no / unknown of a column or a shortcut (`medications`, `low_cost`) for one row."""
+    from clinic_finder.schema import SHORTCUTS
+
+    if name in SHORTCUTS:
+        values = [str(row.get(c, "unknown")) for c in SHORTCUTS[name]]
+        return "yes" if "yes" in values else "no" if all(v == "no" for v in values) else "unknown"
+    return str(row.get(name, "unknown"))
+
+
+def _badge_html(name: str, status: str, link: Callable[[str], str]) -> str:
+    return (f'<a class="cf-badge cf-{status}" href="{html_attr(link(name))}" target="_self">'
+            f'<span aria-hidden="true">{STATUS_MARK[status]}</span> {html_text(status_text(name, status))}</a>')
+
+
+@dataclass(frozen=True)
+class CardLinks:
+    """Where a card's links go, with the current search and language carried along."""
+
+    glossary: Callable[[str], str]  # searchable name -> glossary URL
+    suggest: Callable[[str], str]  # clinic id -> the "suggest a correction" page
+
+
+def card_html(row: Mapping[str, object], state: SearchState, links: CardLinks, has_origin: bool,
+              other_listings: Sequence[str] = ()) -> str:
+    """One result card as HTML: every CSV value escaped; what the person filtered for and any attendance limit
+    up front, the rest behind "More about this clinic" (a native <details>, no page rerun)."""
+    title = str(row["name"]) + (f" — {row['site']}" if _present(row.get("site")) else "")
+    distance = distance_text(float(row.get("distance_miles", float("nan")))) if has_origin else ""
+    parts = [f'<div class="cf-card" id="clinic-{html_attr(row["id"])}">',
+             f'<p class="cf-title"><strong>{html_text(title)}</strong>'
+             + (f' <span class="cf-distance">· {html_text(distance)}</span>' if distance else "") + "</p>"]
+    unknown = [n for n in str(row.get("unknown_services") or "").split(", ") if n]
+    if unknown:
+        names = ", ".join(_(column_info(n).label) for n in unknown)
+        parts.append(f'<p class="cf-maybe">{html_text(_("Might match — call to confirm:"))} {html_text(names)}</p>')
+    limits = attendance.limits(row)
+    if limits:
+        parts.append(f'<p class="cf-limits">{html_text(" · ".join(limits))}</p>')
+    address = html_text(full_address(row))
+    if row.get("location_precision") == "zip":
+        address += f' <span class="cf-note">· {html_text(_("approximate location (ZIP centre)"))}</span>'
+    parts.append(f'<p class="cf-address">{address}</p>')
+    actions = []
+    phone = str(row["phone"])
+    if tel_href(phone):
+        actions.append(f'<a class="cf-button cf-call" href="{html_attr(tel_href(phone))}">'
+                       f'{html_text(_("Call {phone}").format(phone=phone))}</a>')
+    actions.append(f'<a class="cf-button" href="{html_attr(directions_url(row))}" target="_blank" '
+                   f'rel="noopener noreferrer">{html_text(_("Directions"))}</a>')
+    intake = str(row.get("intake_phone") or "")
+    if tel_href(intake):
+        actions.append(f'<a class="cf-button" href="{html_attr(tel_href(intake))}">'
+                       f'{html_text(_("Intake {phone}").format(phone=intake))}</a>')
+    if _present(row.get("website")):
+        actions.append(f'<a class="cf-button" href="{html_attr(row["website"])}" target="_blank" '
+                       f'rel="noopener noreferrer nofollow">{html_text(_("Website"))}</a>')
+    parts.append(f'<p class="cf-actions">{" ".join(actions)}</p>')
+    wanted = [n for n in state.required if n not in unknown]
+    if wanted or unknown:
+        parts.append('<p class="cf-wanted">' + " ".join(_badge_html(n, value_of(row, n), links.glossary)
+                                                        for n in state.required) + "</p>")
+    parts.append(f'<p class="cf-provenance">{html_text(provenance_text(row))}</p>')
+    parts.append(_more_html(row, links, other_listings))
+    parts.append(f'<p class="cf-suggest"><a href="{html_attr(links.suggest(str(row["id"])))}" target="_self">'
+                 f'{html_text(_("Something wrong? Suggest a correction"))}</a></p></div>')
+    return "".join(parts)
+
+
+# Groups shown under "More about this clinic", in the schema's order.
+MORE_GROUPS = ("schedule", "medication", "care", "language", "payment", "support", "attendance", "intake")
+
+
+def _more_html(row: Mapping[str, object], links: CardLinks, other_listings: Sequence[str]) -> str:
+    parts = [f'<details class="cf-more"><summary>{html_text(_("More about this clinic"))}</summary>']
+    for group in MORE_GROUPS:
+        names = [c for c in SERVICE_COLUMNS if COLUMN_INFO[c].group == group and c != "iop"]
+        if not names:
+            continue
+        parts.append(f'<p class="cf-group"><strong>{html_text(_(GROUP_TITLES[group]))}</strong><br>'
+                     + " ".join(_badge_html(n, value_of(row, n), links.glossary) for n in names) + "</p>")
+        if group == "language" and _present(row.get("languages")):
+            parts.append(f'<p>{html_text(_("Other languages: {names}").format(names=row["languages"]))}</p>')
+        if group == "intake" and _present(row.get("current_wait")):
+            wait = _("Current wait: {wait} (as of {date})").format(wait=row["current_wait"],
+                                                                  date=row.get("wait_as_of") or "")
+            parts.append(f"<p>{html_text(wait)}</p>")
+    if _present(row.get("notes")):
+        marker = f' <span class="cf-note">({html_text(_("in English"))})</span>' if current_language() != "en" else ""
+        parts.append(f'<p class="cf-notes"><em>{html_text(row["notes"])}</em>{marker}</p>')
+    if other_listings:
+        twice = _("Listed twice in the directory, also as: {names}").format(names="; ".join(other_listings))
+        parts.append(f"<p>{html_text(twice)}</p>")
+    parts.append("</details>")
+    return "".join(parts)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -230,116 +361,141 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return [dict(zip(columns, row, strict=True)) for row in values]
 
 
+@dataclass
+class ResultView:
+    """One search's results as the page shows them, built once per (data version, search, language) and reused
+    by reruns (clicks, "show more"): counts, the list (confirmed first, then "might match"), the statewide
+    video programs, the cards, the download.
+
+    Not the map: a folium map handed to st_folium a second time sends a script naming an undefined variable
+    (st_folium renames the map's elements in place), so the page builds it afresh each rerun.
+    """
+
+    result: SearchResult
+    state: SearchState
+    confirmed: pd.DataFrame
+    maybe: pd.DataFrame
+    by_video: pd.DataFrame  # virtual programs in the origin's state beyond the radius (empty unless asked)
+    video_state: str  # "TX", "IL" or ""
+    origin: tuple[float, float] | None  # degrees
+    radius_miles: float | None
+    has_origin: bool
+    links: CardLinks
+    other_listings: dict[str, list[str]] = field(default_factory=dict)  # id -> other listings' titles
+    _cards: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def listing(self) -> pd.DataFrame:
+        """Every result in list order: confirmed, then might-match."""
+        return pd.concat([self.confirmed, self.maybe], ignore_index=True) if len(self.maybe) else self.confirmed
+
+    def card(self, row: Mapping[str, object]) -> str:
+        """The card of one clinic (made once, then remembered)."""
+        clinic_id = str(row["id"])
+        if clinic_id not in self._cards:
+            self._cards[clinic_id] = card_html(row, self.state, self.links, self.has_origin,
+                                               self.other_listings.get(clinic_id, ()))
+        return self._cards[clinic_id]
+
+    @functools.cached_property
+    def csv_bytes(self) -> bytes:
+        """The results as a CSV download (made on first use, then remembered)."""
+        return results_csv_bytes(self.listing)
+
+    def rows(self, frame: pd.DataFrame, count: int) -> list[dict[str, object]]:
+        """The first `count` rows of one part of the list."""
+        return _records(frame.iloc[:count])
+
+    def row_of(self, clinic_id: str) -> dict[str, object] | None:
+        for frame in (self.confirmed, self.maybe, self.by_video):
+            found = _records(frame[frame["id"] == clinic_id])
+            if found:
+                return found[0]
+        return None
+
+
+def listing_order(results: pd.DataFrame, has_origin: bool) -> pd.DataFrame:
+    """Nearest first with a location; without one, by state, city and name (the page adds a heading per state)."""
+    if has_origin or results.empty:
+        return results.reset_index(drop=True)
+    return results.sort_values(["state", "city", "name", "site"], kind="stable").reset_index(drop=True)
+
+
+def _other_listings(index: SearchIndex, ids: Sequence[str]) -> dict[str, list[str]]:
+    """For each id shown, the titles of the place's other listings (same_site_as)."""
+    clinics = index.clinics
+    if "same_site_as" not in clinics or not (clinics["same_site_as"] != "").any():
+        return {}
+    titles = {str(i): str(n) + (f" — {s}" if s else "") for i, n, s in
+              zip(clinics["id"], clinics["name"], clinics["site"], strict=True)}
+    main_of = {str(i): str(m or i) for i, m in zip(clinics["id"], clinics["same_site_as"], strict=True)}
+    members: dict[str, list[str]] = {}
+    for clinic_id, main in main_of.items():
+        members.setdefault(main, []).append(clinic_id)
+    return {clinic_id: [titles[o] for o in members[main_of[clinic_id]] if o != clinic_id]
+            for clinic_id in ids if len(members.get(main_of.get(clinic_id, clinic_id), [])) > 1}
+
+
 def build_result_view(
     index: SearchIndex,
     state: SearchState,
     origin: tuple[float, float] | None,
-    glossary_url: Callable[[str], str],
+    links: CardLinks,
+    origin_state: str = "",
 ) -> ResultView:
-    """Search and order the list for one search (`origin` in degrees, radius in miles)."""
+    """Search and order the list for one search (`origin` in degrees, radius in miles); `origin_state` is the
+    state the search is in (for the "by video anywhere in the state" section)."""
     radius = state.radius if origin is not None else None
     result = search(index, origin=origin, radius_miles=radius, services=state.required,
-                    include_unknown=state.include_unknown)
+                    include_unknown=state.include_unknown, exclude=state.exclude)
+    ordered = listing_order(result.clinics, has_origin=origin is not None)
+    is_maybe = ordered["unknown_services"] != ""
+    confirmed, maybe = ordered[~is_maybe].reset_index(drop=True), ordered[is_maybe].reset_index(drop=True)
+    by_video = ordered.iloc[0:0]
+    video_state = ""
+    wants_video = "virtual" in state.services and origin is not None and radius is not None
+    if wants_video and origin_state in COVERED_STATE_NAMES:
+        # Programs with video sessions anywhere in the same state: licensed there, so the person can join from
+        # home even when the clinic is far away.
+        anywhere = search(index, origin=origin, radius_miles=None, services=state.required,
+                          include_unknown=False, exclude=state.exclude).clinics
+        shown = set(ordered["id"])
+        by_video = anywhere[(anywhere["state"] == origin_state) & ~anywhere["id"].isin(shown)].reset_index(drop=True)
+        video_state = origin_state
+    ids = [*ordered["id"], *by_video["id"]]
     return ResultView(
-        result=result,
-        listing=listing_order(result.clinics, has_origin=origin is not None),
-        origin=origin,
-        radius_miles=radius,
-        has_origin=origin is not None,
-        glossary_url=glossary_url,
+        result=result, state=state, confirmed=confirmed, maybe=maybe, by_video=by_video, video_state=video_state,
+        origin=origin, radius_miles=radius, has_origin=origin is not None, links=links,
+        other_listings=_other_listings(index, [str(i) for i in ids]),
     )
-
-
-def query_key(state: SearchState) -> tuple[tuple[str, str], ...]:
-    """A hashable, canonical key for a search (for caches)."""
-    return tuple(sorted(query_from_state(state).items()))
 
 
 def no_results_advice(state: SearchState) -> str:
-    """What to try when nothing matched, and a number that always helps."""
+    """What to try when nothing matched, and a number that always helps (Markdown)."""
     tips = []
     if state.location and state.radius is not None and state.radius < max(r for r in RADIUS_CHOICES if r):
-        tips.append("choose a wider distance")
+        tips.append(_("choose a wider distance"))
     if state.required:
-        tips.append("untick a filter")
+        tips.append(_("remove a filter"))
         if not state.include_unknown:
-            tips.append("tick “also show clinics where this is unknown”")
-    advice = f"No clinics match this search. Try to {', or '.join(tips)}. " if tips else "No clinics match. "
-    return advice + (
-        f"SAMHSA's National Helpline, [{NATIONAL_HELPLINE}](tel:+1-800-662-4357), can also find treatment "
-        "near you: free, confidential, 24/7, in English and Spanish."
-    )
+            tips.append(_("switch off “Confirmed only”"))
+    if state.exclude:
+        tips.append(_("change who the care is for"))
+    advice = (_("No programs match this search. Try to {tips}.").format(tips=_(", or ").join(tips)) + " "
+              if tips else _("No programs match.") + " ")
+    return advice + _(
+        "SAMHSA's National Helpline, [{number}]({href}), can also find treatment near you: free, confidential, "
+        "24/7, in English and Spanish."
+    ).format(number=NATIONAL_HELPLINE, href=HELPLINE_HREF)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md_escape(text: object) -> str:
-    """Text from the CSV shown literally in Streamlit markdown (no links, emphasis or colour directives)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
-
-
-BADGE_COLOURS = {"yes": "green", "no": "gray", "unknown": "orange"}
-
-
-@dataclass(frozen=True)
-class ClinicCard:
-    """One result as the list and the map's side panel show it."""
-
-    row: Mapping[str, object]
-    badges: list[Badge]
-    glossary_links: dict[str, str]
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, object], glossary_url: Callable[[str], str]) -> ClinicCard:
-        shown = badges(row)
-        return cls(row, shown, {b.column: glossary_url(b.column) for b in shown})
-
-    @property
-    def title(self) -> str:
-        site = str(self.row.get("site") or "")
-        return f"{self.row['name']} — {site}" if site else str(self.row["name"])
-
-    def heading_markdown(self, include_distance: bool) -> str:
-        distance = distance_text(float(self.row.get("distance_miles", float("nan")))) if include_distance else ""
-        return f"**{md_escape(self.title)}**" + (f" · {distance}" if distance else "")
-
-    def body_markdown(self) -> str:
-        row = self.row
-        lines = [md_escape(full_address(row))]
-        if row["location_precision"] == "zip":
-            lines[0] += " · *approximate location (ZIP centre)*"
-        contact = [f"Call [{md_escape(row['phone'])}]({tel_href(str(row['phone']))})"]
-        if row.get("intake_phone"):
-            contact.append(f"Intake [{md_escape(row['intake_phone'])}]({tel_href(str(row['intake_phone']))})")
-        contact.append(f"[Directions]({directions_url(row)})")
-        if row.get("website"):
-            contact.append(f"[Website]({str(row['website']).replace(')', '%29').replace(' ', '%20')})")
-        lines.append(" · ".join(contact))
-        unknown = str(row.get("unknown_services") or "")
-        if unknown:
-            names = ", ".join(column_info(c).label for c in unknown.split(", "))
-            lines.append(f":orange[**Might match — unknown — call to confirm:** {md_escape(names)}]")
-        lines.append(
-            " ".join(
-                f"[:{BADGE_COLOURS.get(b.status, 'gray')}-badge[{md_escape(b.text)}]]({self.glossary_links[b.column]})"
-                for b in self.badges
-            )
-        )
-        if row.get("notes"):
-            lines.append(f"*{md_escape(row['notes'])}*")
-        lines.append(md_escape(provenance_text(row)))
-        return "  \n".join(lines)
-
-
-def provenance_text(row: Mapping[str, object]) -> str:
-    """Where a row comes from and whether a person has checked it, e.g. for the foot of a card."""
-    source = str(row.get("source") or "")
-    source_date = str(row.get("source_date") or "")
-    checked = row.get("last_checked")
-    if checked is not None and checked == checked and str(checked).strip():
-        return f"Source: {source} ({source_date}). Last checked {checked} by {row.get('checked_by') or 'staff'}."
-    return f"Source: {source} ({source_date}). Not yet checked by phone: call to confirm."
+def outside_coverage_advice(place_label: str, state_name: str) -> str:
+    """For a place outside Illinois and Texas: who to call instead (Markdown; the place is escaped)."""
+    return _(
+        "We list programs in Illinois and Texas, and {place} is in {state}. For care near you, call SAMHSA's "
+        "National Helpline, [{number}]({href}) (free, confidential, 24/7, in English and Spanish), or search "
+        "[FindTreatment.gov](https://findtreatment.gov/)."
+    ).format(place=md_escape(place_label), state=md_escape(state_name), number=NATIONAL_HELPLINE, href=HELPLINE_HREF)
 
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -353,30 +509,34 @@ def neutralise_formula(value: object) -> object:
 
 
 def results_csv_bytes(result: pd.DataFrame) -> bytes:
-    """The current results as CSV for download: schema columns + distance in miles, formulas neutralised."""
+    """The current results as CSV for download: the schema's columns under their labels in the current
+    language, plus the distance in miles; formulas neutralised."""
     columns = [*COLUMNS, "distance_miles"]
+    headers = [_(COLUMN_INFO[c].label) if c in COLUMN_INFO else _("Distance (miles)") for c in columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in result[columns].itertuples(index=False, name=None):
+    writer.writerow(headers)
+    for row in result.reindex(columns=columns).itertuples(index=False, name=None):
         cells = []
         for column, value in zip(columns, row, strict=True):
             if column == "distance_miles":
-                cells.append("" if value != value else f"{value:.2f}")
+                cells.append("" if value is None or value != value else f"{value:.2f}")
             elif column in ("lat", "lon"):
                 cells.append(repr(float(value)))  # numbers, never formulas
             else:
-                cells.append(neutralise_formula("" if value is None else str(value)))
+                cells.append(neutralise_formula("" if value is None or value != value else str(value)))
         writer.writerow(cells)
     return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads accents correctly
 
 
 def filter_label(name: str) -> str:
-    return column_info(name).label
+    """A filter's label in the current language."""
+    return _(column_info(name).label)
 
 
 def filter_help(name: str) -> str:
-    return column_info(name).help
+    """A filter's one-line explanation in the current language."""
+    return _(column_info(name).help)
 
 
 assert set(SERVICE_FILTERS) <= set(SEARCHABLE) and set(PAYMENT_FILTERS) <= set(SEARCHABLE)

@@ -26,6 +26,7 @@ ZIP centres and spiderfied markers are drawn away from their position.)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import json
 import math
@@ -33,7 +34,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from textwrap import dedent
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 import folium.elements
@@ -43,6 +44,9 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from folium.template import Template
 from jinja2 import UndefinedError
+
+from clinic_finder import attendance
+from clinic_finder.i18n import _
 
 METERS_PER_MILE = 1609.344
 DEFAULT_ASSET_BASE = "/app/static/vendor"
@@ -79,7 +83,9 @@ TOOLTIP_ID = re.compile(r"\[clinic:([a-z0-9]+(?:-[a-z0-9]+)*)\]\s*$")
 
 FIELD_SEP, ROW_SEP = "|", "^"
 # Order of the packed fields; keep in step with the JavaScript in `ClinicCluster` and with `unpack_clinics`.
-PACKED_FIELDS = ("lat", "lon", "id", "name", "site", "address", "address2", "city", "state", "zip", "phone", "approx")
+PACKED_FIELDS = (
+    "lat", "lon", "id", "name", "site", "address", "address2", "city", "state", "zip", "phone", "approx", "limits",
+)  # fmt: skip
 # Fields sent empty when equal to the previous row's (ZIP-centre locations repeat a lot; rows are nearest
 # first, so neighbours share a town). Only fields that are never blank in the schema.
 DITTO_FIELDS = frozenset({"lat", "lon", "city", "state", "zip"})
@@ -164,6 +170,8 @@ def pack_clinics(results: pd.DataFrame) -> str:
             escape_text(_id_code(str(i), n, s)) for i, n, s in zip(results["id"], raw_names, raw_sites, strict=True)
         ],
         "approx": ["z" if str(p) == "zip" else "" for p in results["location_precision"]],
+        # Who the program serves, stated plainly in the popup as on the card ("Women only · Ages 18 and over").
+        "limits": [escape_text(" · ".join(attendance.limits(row))) for row in _limit_rows(results)],
     }
     for name in ("name", "site", "address", "address2", "city", "state", "zip", "phone"):
         columns[name] = _escape_column(results[name])
@@ -172,6 +180,17 @@ def pack_clinics(results: pd.DataFrame) -> str:
         columns[name] = [v if i == 0 or v != values[i - 1] else "" for i, v in enumerate(values)]
     rows = zip(*(columns[f] for f in PACKED_FIELDS), strict=True)
     return ROW_SEP.join(FIELD_SEP.join(row) for row in rows)
+
+
+_LIMIT_COLUMNS = ("accepts_women", "accepts_men", "age_17_or_younger", "age_18_to_25", "age_26_to_64",
+                  "age_65_or_older", "opioid_use_only", "alcohol_use_only", "dui_only", "treats_alcohol_use",
+                  "treats_opioid_use")
+
+
+def _limit_rows(results: pd.DataFrame) -> list[dict[str, object]]:
+    present = [c for c in _LIMIT_COLUMNS if c in results]
+    values = zip(*(results[c].tolist() for c in present), strict=True) if present else ([()] * len(results))
+    return [dict(zip(present, row, strict=True)) for row in values]
 
 
 def unpack_clinics(packed: str) -> list[dict[str, str]]:
@@ -206,6 +225,9 @@ class ClinicCluster(folium.plugins.MarkerCluster):
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = (function () {
                 var packed = "{{ this.packed }}";
+                // HTML-escaped already (Python side), like every packed field.
+                var labels = {{ this.labels|tojson }};
+                var suggestBase = {{ this.suggest_base|tojson }};
                 var entities = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'",
                                 "&#124;": "|", "&#94;": "^", "&#92;": "\\\\", "&#123;": "{", "&#125;": "}"};
                 function unescape(text) {
@@ -230,8 +252,11 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                         + '<br>' + street + '<br>' + town
                         + (digits ? '<br><a href="tel:' + tel + '">' + c.phone + '</a>' : '')
                         + '<br><a href="{{ this.directions_url }}' + destination
-                        + '" target="_blank" rel="noopener noreferrer">Directions</a>'
-                        + (c.approx ? '<br><i>Approximate location (centre of ZIP ' + c.zip + ')</i>' : '')
+                        + '" target="_blank" rel="noopener noreferrer">' + labels.directions + '</a>'
+                        + (c.approx ? '<br><i>' + labels.approx.replace("ZIPCODE", c.zip) + '</i>' : '')
+                        + (c.limits ? '<br><b>' + c.limits + '</b>' : '')
+                        + '<br><a href="' + suggestBase + encodeURIComponent(c.id)
+                        + '" target="_blank" rel="noopener">' + labels.suggest + '</a>'
                         + '</div>';
                 }
                 var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
@@ -249,7 +274,7 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                     var id = f[2] === "" ? base : (f[2].charAt(0) === "-" ? base + f[2] : f[2]);
                     var marker = L.marker([lat, lon]);
                     marker.clinic = {id: id, name: f[3], site: f[4], address: f[5], address2: f[6], city: city,
-                                     state: state, zip: zip, phone: f[10], approx: f[11] === "z"};
+                                     state: state, zip: zip, phone: f[10], approx: f[11] === "z", limits: f[12]};
                     // The hidden part is what streamlit-folium returns as last_object_clicked_tooltip.
                     marker.bindTooltip(f[3] + (f[4] ? " · " + f[4] : "")
                                        + '<span hidden> [clinic:' + id + ']</span>');
@@ -264,13 +289,22 @@ class ClinicCluster(folium.plugins.MarkerCluster):
         """
     )
 
-    def __init__(self, packed: str, **options: Any) -> None:
+    def __init__(self, packed: str, suggest_base: str = "/Suggest_a_correction?clinic=", **options: Any) -> None:
         super().__init__(name="Clinics", control=False, **options)
         self._name = "ClinicCluster"
         if '"' in packed or "\\" in packed or "<" in packed or "\n" in packed:
             raise ValueError("packed clinics must come from pack_clinics (escaped, no quotes or backslashes)")
         self.packed = packed
         self.directions_url = DIRECTIONS_URL.replace("&", "&amp;")  # inside an HTML attribute
+        # The popup's words in the current language, escaped like every packed field (they go into HTML).
+        self.labels = {
+            "directions": escape_text(_("Directions")),
+            "approx": escape_text(_("Approximate location (centre of ZIP {zip})").format(zip="ZIPCODE")),
+            "suggest": escape_text(_("Something wrong? Suggest a correction")),
+        }
+        if not suggest_base.startswith("/"):
+            raise ValueError("the suggestion page must be a path of this app")
+        self.suggest_base = suggest_base.replace("&", "&amp;")  # inside an HTML attribute
 
     def render(self, **kwargs: Any) -> None:
         """As folium renders it, except that the script goes into the page as ready text.
@@ -425,6 +459,154 @@ def build_map(
     ClinicCluster(pack_clinics(results), showCoverageOnHover=False, chunkedLoading=True).add_to(m)
     _fit_view(m, results, origin, radius_miles)
     return use_local_assets(m, asset_base)
+
+
+# ---- the finder's map: a base that never changes, and the search as a layer swapped in place ----
+#
+# streamlit-folium keys its component on a hash of the *map* script (streamlit_folium/__init__.py, 0.27.4:
+# generate_js_hash), so a map whose script changes with the search is a new component: a new iframe, a blank
+# map for seconds on every filter click. The base map below holds only the map, its controls and assets (the
+# same script every rerun); everything that depends on the search (circle, origin, clinics, the view fit, the
+# selected clinic) is one FeatureGroup passed as `st_folium(..., feature_group_to_add=...)`, which the
+# frontend swaps inside the existing iframe (index.tsx finalizeOnRender: removes the old layers, evals the new).
+
+POPUP_PAD_TOP_LEFT = (10, 84)  # clear of the zoom buttons (10..75 px tall in touch mode) on a phone
+FIT_PAD_TOP_LEFT = (24, 48)  # marker icons stand 41 px above their point
+FIT_PAD_BOTTOM_RIGHT = (24, 24)  # cluster icons are 40 px circles
+
+
+class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
+    """Static parts of the finder's map: markercluster's assets (the frontend loads links on the first render
+    only, so the base must declare them), popup auto-pan padding, the selected marker's style."""
+
+    # Folium's link names, made local by use_local_assets (the URLs here are never requested).
+    default_js: ClassVar[list[tuple[str, str]]] = [("markerclusterjs", "leaflet.markercluster.js")]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("markerclustercss", "MarkerCluster.css"), ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
+    ]
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.Popup.mergeOptions({autoPanPaddingTopLeft: L.point({{ this.pad|tojson }})});
+            (function () {
+                var style = document.createElement("style");
+                style.textContent = ".clinic-selected { filter: hue-rotate(150deg) saturate(2.5); }";
+                document.head.appendChild(style);
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "BaseMapExtras"
+        self.pad = list(POPUP_PAD_TOP_LEFT)
+
+
+def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE) -> folium.Map:
+    """The finder's map without any search in it: its script is the same on every rerun."""
+    m = _new_map(tiles)
+    BaseMapExtras().add_to(m)
+    return use_local_assets(m, asset_base)
+
+
+class FitAndSelect(MacroElement):
+    """Once the layer is on the map: fit the search circle and all clinics (only when the search changed, so a
+    click does not move the view), then show the selected clinic, restyled, with its popup open."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var group = {{ this._parent.get_name() }};
+                var cluster = {{ this.cluster.get_name() }};
+                var circle = {{ this.circle.get_name() if this.circle else "null" }};
+                var viewKey = {{ this.view_key|tojson }};
+                var selected = {{ this.selected_id|tojson }};
+                function run() {
+                    var map = group._map;
+                    window.__clinicLayer = {cluster: cluster, viewKey: viewKey, selected: selected};
+                    if (window.__clinicViewKey !== viewKey) {
+                        window.__clinicViewKey = viewKey;
+                        var bounds = L.latLngBounds({{ this.marker_bounds|tojson }});
+                        if (circle) {
+                            bounds = circle.getBounds().extend(bounds.isValid() ? bounds : circle.getLatLng());
+                        }
+                        if (bounds.isValid()) {
+                            map.fitBounds(bounds, {paddingTopLeft: {{ this.pad_tl|tojson }},
+                                                   paddingBottomRight: {{ this.pad_br|tojson }},
+                                                   maxZoom: {{ this.max_zoom }}, animate: false});
+                        }
+                    }
+                    if (!selected) { return; }
+                    var marker = null;
+                    cluster.eachLayer(function (layer) {
+                        if (layer.clinic && layer.clinic.id === selected) { marker = layer; }
+                    });
+                    if (!marker) { return; }
+                    marker.setIcon(new L.Icon.Default({className: "clinic-selected"}));
+                    marker.setZIndexOffset(1000);
+                    (function show(tries) {  // chunkedLoading: clustered (has __parent) once its chunk is done
+                        if (!marker.__parent && tries > 0) { return setTimeout(function () { show(tries - 1); }, 50); }
+                        cluster.zoomToShowLayer(marker, function () { marker.openPopup(); });
+                    })(100);
+                }
+                if (group._map) { run(); } else { group.once("add", run); }
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, cluster: ClinicCluster, circle: folium.Circle | None, marker_bounds: list[list[float]],
+                 view_key: str, selected_id: str | None) -> None:
+        super().__init__()
+        self._name = "FitAndSelect"
+        self.cluster, self.circle = cluster, circle
+        self.marker_bounds, self.view_key, self.selected_id = marker_bounds, view_key, selected_id
+        self.pad_tl, self.pad_br = list(FIT_PAD_TOP_LEFT), list(FIT_PAD_BOTTOM_RIGHT)
+        self.max_zoom = FIT_MAX_ZOOM
+
+
+def _localize(element: Element, asset_base: str) -> None:
+    """use_local_assets for a layer: st_folium adds it to the map before collecting its js/css links."""
+    base = asset_base.rstrip("/")
+    for item in _walk(element):
+        if isinstance(item, folium.elements.JSCSSMixin):
+            item.default_js = [(n, f"{base}/{LOCAL_JS[n]}") for n, _ in item.default_js if n in LOCAL_JS]
+            item.default_css = [(n, f"{base}/{LOCAL_CSS[n]}") for n, _ in item.default_css if n in LOCAL_CSS]
+
+
+def _marker_bounds(results: pd.DataFrame) -> list[list[float]]:
+    if results.empty:
+        return []
+    lat, lon = results["lat"].astype(float), results["lon"].astype(float)
+    return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+
+
+def results_layer(
+    results: pd.DataFrame,
+    origin: tuple[float, float] | None,
+    radius_miles: float | None,
+    selected_id: str | None = None,
+    suggest_base: str = "/Suggest_a_correction?clinic=",
+    asset_base: str = DEFAULT_ASSET_BASE,
+) -> folium.FeatureGroup:
+    """Everything of one search on the map (origin and `radius_miles` circle, clustered clinics, view fit,
+    selected clinic), as the layer `st_folium(base_map(), feature_group_to_add=...)` swaps in place."""
+    group = folium.FeatureGroup(name="Results", control=False)
+    circle = None
+    if origin is not None:
+        if radius_miles is not None and radius_miles > 0:
+            circle = folium.Circle(location=origin, radius=radius_miles * METERS_PER_MILE, color="#1f6feb", weight=2,
+                                   fill=True, fill_opacity=0.05, interactive=False).add_to(group)
+        folium.CircleMarker(location=origin, radius=7, color="#ffffff", weight=2, fill=True, fill_color="#d1242f",
+                            fill_opacity=1.0, interactive=False).add_to(group)
+    packed = pack_clinics(results)
+    cluster = ClinicCluster(packed, suggest_base, showCoverageOnHover=False, chunkedLoading=True).add_to(group)
+    view_key = hashlib.sha256(json.dumps([packed, origin, radius_miles]).encode()).hexdigest()[:16]
+    FitAndSelect(cluster, circle, _marker_bounds(results), view_key, selected_id).add_to(group)
+    _localize(group, asset_base)
+    return group
 
 
 def popup_html(clinic: Mapping[str, Any]) -> str:

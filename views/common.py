@@ -1,0 +1,106 @@
+"""What every page shares: page setup, language, our menu, the crisis lines, the stylesheet, safe output.
+
+Three floors: page scripts (`app.py`, `pages/*.py`) call these views; views turn `clinic_finder` values into
+Streamlit elements; `clinic_finder` holds the rules and never imports streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+
+from clinic_finder import explainer, finder
+from clinic_finder.i18n import LANGUAGES, N_, _, negotiate, set_language
+from clinic_finder.markdown import html_attr, html_text
+
+STYLESHEET = Path(__file__).resolve().parent / "style.css"
+# The menu, in people's words ("app" would be Streamlit's name for the finder).
+STAFF_URL = "/Staff"
+SUGGEST_URL = "/Suggest_a_correction"
+MENU_FINDER = N_("Find an IOP near you")
+
+
+@st.cache_resource
+def _stylesheet() -> str:
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def query() -> dict[str, str]:
+    """This page's URL query as plain strings (the last value of a repeated parameter)."""
+    return {str(k): str(v) for k, v in st.query_params.to_dict().items()}
+
+
+def carried_query() -> dict[str, str]:
+    """The parts of the URL that every link inside the app carries along: the search and the language."""
+    current = query()
+    keep = (*finder.SEARCH_PARAMETERS, *finder.PAGE_PARAMETERS)
+    return {k: current[k] for k in keep if k in current and current[k] and not (k == "lang" and current[k] == "en")}
+
+
+def link(url: str, extra: Mapping[str, str] | None = None) -> str:
+    """A link inside the app that keeps the current search and language (a new page is a new session)."""
+    return finder.with_query(url, {**carried_query(), **(extra or {})})
+
+
+def _choose_language() -> str:
+    """The language of this run: the switch, else `?lang=` in the address, else English."""
+    chosen = st.session_state.get("language_switch") or query().get("lang", "en")
+    return set_language(chosen if chosen in LANGUAGES else "en")
+
+
+def _language_changed() -> None:
+    choice = st.session_state.get("language_switch") or "en"
+    if choice == "en":
+        st.query_params.pop("lang", None)
+    else:
+        st.query_params["lang"] = choice
+
+
+def language_switch(language: str) -> None:
+    """English / Español, kept in the URL (`lang=es`) so a shared link opens in the language it was shared in."""
+    st.session_state.setdefault("language_switch", language)
+    st.segmented_control(
+        _("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="language_switch",
+        on_change=_language_changed, label_visibility="collapsed", required=True,
+    )
+    offered = negotiate(st.context.headers.get("Accept-Language")) if st.context.headers else None
+    if offered and offered != language and "lang" not in query() and not st.session_state.get("language_offered"):
+        # Offered on the first visit when the browser asks for it, never forced.
+        st.session_state["language_offered"] = True
+        st.info(f"{LANGUAGES[offered]}: " + _("this page is also available in your language (see the switch above)."))
+
+
+def crisis_lines() -> None:
+    """988, the SAMHSA National Helpline and 911 as call links: at the top of every page of the app."""
+    with st.container(border=True, key="crisis-lines"):
+        st.markdown(explainer.display_markdown(explainer.crisis_lines_markdown()), unsafe_allow_html=True)
+
+
+def menu() -> None:
+    """Our own menu in the sidebar (Streamlit's page list is off in .streamlit/config.toml)."""
+    links = [(_(MENU_FINDER), "/")]
+    links += [(_(page.title), page.url_path) for page in explainer.PAGES.values()]
+    links += [(_(explainer.glossary_title()), explainer.GLOSSARY_URL), (_("Staff"), STAFF_URL)]
+    with st.sidebar:
+        items = "".join(f'<li><a href="{html_attr(link(url))}" target="_self">{html_text(title)}</a></li>'
+                        for title, url in links)
+        st.html(f'<nav aria-label="{html_attr(_("Pages"))}"><ul class="cf-menu">{items}</ul></nav>')
+
+
+def start_page(title: str, icon: str = "🧭", layout: str = "centered") -> str:
+    """Set up a page: title, language, stylesheet, menu, language switch and crisis lines. Returns the language."""
+    language = _choose_language()
+    st.set_page_config(page_title=title, page_icon=icon, layout=layout)  # type: ignore[arg-type]
+    st.html(f"<style>{_stylesheet()}</style>")
+    menu()
+    with st.container(key="page-top"):
+        language_switch(language)
+        crisis_lines()
+    return language
+
+
+def safe_markdown(text: str) -> None:
+    """Markdown the app wrote itself, whose visitor- or CSV-supplied parts were escaped with `md_escape`."""
+    st.markdown(text)
