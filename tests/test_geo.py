@@ -87,3 +87,10 @@ def test_distance_is_vectorised() -> None:
     assert miles.shape == (3,)
     assert miles[2] == 0.0
     assert miles[0] == pytest.approx(geodesic((41.9543, -87.6575), (29.8744, -95.5278)).miles, rel=0.006)
+
+
+def test_state_names_cover_every_state_code_in_the_zip_data() -> None:
+    from clinic_finder.us_states import STATE_NAMES
+
+    assert set(STATE_NAMES) == set(state_codes())
+    assert (STATE_NAMES["IL"], STATE_NAMES["TX"]) == ("Illinois", "Texas")
