@@ -30,7 +30,7 @@ bench: install
 	$(BIN)/python -m bench
 
 lint: install
-	$(BIN)/ruff check clinic_finder tests app.py pages explainer_view.py bench.py
+	$(BIN)/ruff check clinic_finder views tests app.py pages bench.py
 
 # Rebuild data/clinics.csv from the committed SAMHSA workbook (byte-for-byte reproducible).
 data: install

@@ -2,7 +2,7 @@
 
 The words live in Markdown files under `content/` (one file per page) so that people who do not
 program can edit them; this module only reads and checks them. Nothing here imports streamlit:
-`explainer_view.py` renders what this module returns.
+`views/explainer.py` renders what this module returns.
 
 Conventions in the Markdown files (see `docs/explainer.md`):
 

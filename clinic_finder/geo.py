@@ -293,6 +293,20 @@ def lookup_zip_record(zip_code: str) -> ZipRecord | None:
     return _zip_index().get(match.group(1)) if match else None
 
 
+@functools.cache
+def _placed_zip_arrays() -> tuple[list[ZipRecord], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    records = [r for r in _zip_index().values() if r.has_location]
+    return records, np.array([r.lat for r in records]), np.array([r.lon for r in records])
+
+
+def nearest_zip(lat: float, lon: float) -> ZipRecord | None:
+    """The ZIP code whose centre is nearest to (lat, lon) in degrees: its state says where a position is."""
+    records, lats, lons = _placed_zip_arrays()
+    if not records:
+        return None
+    return records[int(np.argmin(distance_miles(lat, lon, lats, lons)))]
+
+
 def outside_coverage(place: Place, covered: Iterable[str] = COVERED_STATES) -> bool:
     """True when the place is in none of the covered states, so the finder lists no programs around it."""
     return place.state not in _covered(covered)

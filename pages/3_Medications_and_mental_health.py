@@ -1,5 +1,5 @@
 """Explainer page: Medications and mental health (the words are in content/medications-and-mental-health.md)."""
 
-from explainer_view import show_explainer_page
+from views.explainer import show_explainer_page
 
 show_explainer_page("medications-and-mental-health")

@@ -1,5 +1,5 @@
 """Explainer page: IOP or residential rehab? (the words are in content/iop-or-residential.md)."""
 
-from explainer_view import show_explainer_page
+from views.explainer import show_explainer_page
 
 show_explainer_page("iop-or-residential")

@@ -1,5 +1,5 @@
 """Explainer page: Questions people ask (FAQ) (the words are in content/faq.md)."""
 
-from explainer_view import show_explainer_page
+from views.explainer import show_explainer_page
 
 show_explainer_page("faq")

@@ -15,10 +15,9 @@ from clinic_finder import geocode as geocoding
 from clinic_finder.csvfile import Problem, clinics_to_csv_bytes, parse_clinics_csv
 from clinic_finder.diff import ClinicsDiff, diff_clinics
 from clinic_finder.schema import COLUMN_INFO, COLUMNS
-from explainer_view import page_top
+from views.common import start_page
 
-st.set_page_config(page_title="Staff — IOP Finder", page_icon="🔒", layout="wide")
-page_top()
+start_page("Staff — IOP Finder", "🔒", layout="wide")
 ss = st.session_state
 
 HOW_TO_SET_A_PASSWORD = f"""

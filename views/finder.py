@@ -1,0 +1,306 @@
+"""The finder page: type a ZIP code or a place, pick what you need, see the nearest programs on a map and in a list.
+
+Layout rule: everything above the map sits in containers that always exist, so the map keeps its place in
+the page and Streamlit updates its frame instead of remounting it (a remount blanks the map for seconds).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from clinic_finder import attendance, data_path, finder, geo, mapview
+from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
+from clinic_finder.i18n import _, current_language
+from clinic_finder.live import LiveClinics
+from clinic_finder.markdown import html_text, md_escape
+from clinic_finder.search import SearchIndex
+from views import common
+from views.components import locate_button
+
+HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
+
+
+@st.cache_resource
+def live_clinics(path: str) -> LiveClinics:
+    return LiveClinics(path)
+
+
+@st.cache_resource
+def places_ready() -> bool:
+    """Build the place-name tables once per server process, not in a visitor's first search."""
+    geo.warm_up()
+    return True
+
+
+# Reruns with the same search, data and language (a click, "show more") reuse the results and their cards.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def result_view(
+    data_key: tuple, search_key: tuple, language: str, carried: tuple, _index: SearchIndex,
+    _state: finder.SearchState, _origin: tuple[float, float] | None, origin_state: str,
+) -> finder.ResultView:
+    query = dict(carried)
+    links = finder.CardLinks(
+        glossary=lambda name: finder.with_query(glossary_url(name), query),
+        suggest=lambda clinic_id: finder.with_query(common.SUGGEST_URL, {**query, "clinic": clinic_id}),
+    )
+    return finder.build_result_view(_index, _state, _origin, links, origin_state)
+
+
+# ---- the search form ----
+
+
+def _seed_from_url() -> None:
+    """On a session's first run, the URL (a shared link) decides the search."""
+    if st.session_state.get("seeded"):
+        return
+    parsed = finder.state_from_query(common.query())
+    state = parsed.state
+    st.session_state.update(
+        location=state.location, radius=state.radius, needs=list(state.services), pay=list(state.payment),
+        age=state.age, gender=state.gender, substance=state.substance, confirmed_only=not state.include_unknown,
+        url_notes=parsed.notes, seeded=True,
+    )
+
+
+def _location_typed() -> None:
+    st.session_state.pop(HERE_KEY, None)  # a typed place replaces "my location"
+
+
+def _filters_label(state_count: int) -> str:
+    if state_count:
+        return _("Filters · {count} on").format(count=state_count)
+    return _("Filters: what you need, paying, who it is for")
+
+
+def _filter_controls() -> None:
+    """The compact filter control: grouped pills, payment pills, who the care is for, and confirmed-only."""
+    st.pills(_("What do you need?"), finder.SERVICE_FILTERS, selection_mode="multi", key="needs",
+             format_func=finder.filter_label)
+    st.pills(_("How will you pay?"), finder.PAYMENT_FILTERS, selection_mode="multi", key="pay",
+             format_func=finder.filter_label)
+    st.markdown(f"**{_('Who is the care for?')}**")
+    age, gender, substance = st.columns(3)
+    labels = {c.value: _(c.label) for question in attendance.QUESTIONS.values() for c in question}
+    age.selectbox(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", index=None,
+                  placeholder=_("Any age"), format_func=labels.get)
+    gender.selectbox(_("Gender"), [c.value for c in attendance.GENDER_CHOICES], key="gender", index=None,
+                     placeholder=_("Anyone"), format_func=labels.get)
+    substance.selectbox(_("Help with"), [c.value for c in attendance.SUBSTANCE_CHOICES], key="substance",
+                        index=None, placeholder=_("Any substance"), format_func=labels.get)
+    st.caption(_("These leave out programs that would not serve this person. Programs that do not say stay in."))
+    st.toggle(_("Confirmed only"), key="confirmed_only",
+              help=_("Show only programs that say they offer everything you picked. Our source has no "
+                     "schedules, so this often shows few."))
+
+
+def _glossary_links(state: finder.SearchState) -> None:
+    """Visible "What is this?" links for the filters that are on (tooltips cannot hold working links)."""
+    names = list(state.required)
+    if not names:
+        common.safe_markdown(f"[{_('What do these words mean?')}]({common.link('/Glossary')})")
+        return
+    parts = [f"[{md_escape(finder.filter_label(n))}]({common.link(glossary_url(n))})" for n in names]
+    common.safe_markdown(_("What is this?") + " " + " · ".join(parts))
+
+
+def _radius_label(miles: int | None) -> str:
+    return _("Any distance") if miles is None else _("Within {miles} miles").format(miles=miles)
+
+
+def search_form() -> finder.SearchState:
+    """The search box, distance, my location and the filters; returns the search they describe."""
+    where, radius, here = st.columns([5, 3, 3], vertical_alignment="bottom")
+    where.text_input(_("ZIP code or place"), key="location", placeholder=_("60613, Houston or Cook County"),
+                     max_chars=finder.MAX_LOCATION_LENGTH, on_change=_location_typed)
+    radius.selectbox(_("Distance"), finder.RADIUS_CHOICES, key="radius", format_func=_radius_label)
+    with here:
+        position = locate_button(_("Use my location"), _("Finding you…"))
+    if position is not None:
+        if "lat" in position:
+            st.session_state[HERE_KEY] = (round(float(position["lat"]), 4), round(float(position["lon"]), 4))
+            st.session_state["location"] = ""
+        else:
+            st.session_state["locate_error"] = True
+    state = finder.SearchState(
+        location=st.session_state["location"].strip(), radius=st.session_state["radius"],
+        services=tuple(n for n in finder.SERVICE_FILTERS if n in (st.session_state.get("needs") or [])),
+        payment=tuple(n for n in finder.PAYMENT_FILTERS if n in (st.session_state.get("pay") or [])),
+        include_unknown=not st.session_state.get("confirmed_only", False), age=st.session_state.get("age"),
+        gender=st.session_state.get("gender"), substance=st.session_state.get("substance"),
+    )
+    with st.expander(_filters_label(state.filter_count)):
+        _filter_controls()
+        _glossary_links(state)
+    if state.required:
+        common.safe_markdown(" · ".join(md_escape(finder.filter_label(n)) for n in state.required))
+    return state
+
+
+def _sync_url(state: finder.SearchState) -> None:
+    wanted = finder.query_from_state(state)
+    if current_language() != "en":
+        wanted["lang"] = current_language()
+    if common.query() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+# ---- results ----
+
+
+def _origin(state: finder.SearchState, messages: Any) -> tuple[tuple[float, float] | None, str, bool]:
+    """The search centre (degrees), its state, and whether the page can go on."""
+    here = st.session_state.get(HERE_KEY)
+    if here and not state.location:
+        messages.caption(_("Searching near your current location. It is not saved, and not put in the link."))
+        origin = (float(here[0]), float(here[1]))
+        nearest = geo.nearest_zip(origin[0], origin[1])
+        return origin, nearest.state if nearest else "", True
+    if st.session_state.pop("locate_error", False):
+        messages.warning(_("Your browser did not share your location. Type a ZIP code or a place instead."))
+    if not state.location:
+        return None, "", True
+    try:
+        place = geo.resolve_place(state.location)
+    except geo.PlaceChoiceError as choice:
+        messages.warning(md_escape(str(choice)))
+        columns = messages.columns(min(len(choice.candidates), 4))
+        for index, candidate in enumerate(choice.candidates[:4]):
+            columns[index].button(candidate.label, key=f"place-{index}", on_click=_choose_place,
+                                  args=(candidate.label,))
+        return None, "", False
+    except geo.PlaceError as error:
+        messages.warning(md_escape(str(error)))
+        return None, "", False
+    if geo.outside_coverage(place):
+        messages.info(finder.outside_coverage_advice(place.label, geo.state_name(place.state)))
+    return (place.lat, place.lon), place.state, True
+
+
+def _choose_place(label: str) -> None:
+    st.session_state["location"] = label
+
+
+def _show_more(part: str) -> None:
+    st.session_state[f"shown_{part}"] = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE) + finder.PAGE_SIZE
+
+
+def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool = False) -> None:
+    shown = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE)
+    current_state = None
+    for row in view.rows(frame, shown):
+        if group_by_state and row["state"] != current_state:
+            current_state = row["state"]
+            name = finder.COVERED_STATE_NAMES.get(str(current_state), str(current_state))
+            st.html(f'<p class="cf-section">{html_text(_(name))}</p>')
+        with st.container(key=f"{part}-{row['id']}"):
+            st.html(f'<div data-part="{part}">{view.card(row)}</div>')
+    if len(frame) > shown:
+        st.button(_("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown)), key=f"more_{part}",
+                  on_click=_show_more, args=(part,))
+
+
+def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str) -> None:
+    with st.container(key=f"selected-{where}-{selected['id']}"):
+        st.html(f'<div class="cf-{where}-only"><p class="cf-section">{html_text(_("Selected on the map"))}</p>'
+                f"{view.card(selected)}</div>")
+
+
+def result_list(view: finder.ResultView) -> None:
+    _cards(view, view.confirmed, "result", group_by_state=not view.has_origin)
+    if len(view.maybe):
+        st.html(f'<p class="cf-section">{_("Might match — call to confirm")}</p>')
+        st.caption(_("Our source does not say whether these offer everything you picked. Call and ask."))
+        _cards(view, view.maybe, "maybe")
+    if len(view.by_video):
+        state_name = _(finder.COVERED_STATE_NAMES[view.video_state])
+        st.html(f'<p class="cf-section">{_("By video anywhere in {state}").format(state=state_name)}</p>')
+        st.caption(_("These programs offer video sessions and are in {state}, farther away. Video treatment usually "
+                     "needs you to be in {state} during sessions, and the program licensed there: call to confirm "
+                     "they take people from where you live.").format(state=state_name))
+        _cards(view, view.by_video, "video")
+
+
+def show_finder() -> None:
+    """The whole finder page."""
+    common.start_page(_("IOP Finder — Illinois & Texas"), "🧭", layout="wide")
+    places_ready()
+    with st.sidebar:
+        with st.expander(_("New to IOP?"), expanded=True):
+            st.markdown(newcomer_panel_markdown(), unsafe_allow_html=True)  # our own content/ text
+    with st.container(key="finder-head"):
+        st.title(_("Find an IOP near you"))
+        st.caption(_("Intensive outpatient programs for addiction and co-occurring mental-health care in Illinois "
+                     "and Texas. We do not track or log your searches."))
+    _seed_from_url()
+    with st.container(key="finder-form"):
+        state = search_form()
+    _sync_url(state)
+    if st.session_state.get("last_state") != state:  # a new search starts at the top of the list
+        st.session_state["last_state"] = state
+        for part in ("result", "maybe", "video"):
+            st.session_state.pop(f"shown_{part}", None)
+    messages = st.container(key="finder-messages")
+    for note in st.session_state.get("url_notes", []):
+        messages.info(note)  # built from escaped parts (finder.state_from_query)
+    with st.container(key="finder-newcomer"):
+        with st.expander(_("New to IOP? Five things to know")):
+            st.markdown(newcomer_panel_markdown(), unsafe_allow_html=True)
+    live = live_clinics(str(data_path())).current()
+    if live.snapshot is None:
+        messages.info(_("The clinic list is being updated right now. Please try again in a few minutes — or call "
+                        "SAMHSA's National Helpline, [{number}]({href}), free and 24/7.").format(
+                            number=finder.NATIONAL_HELPLINE, href=finder.HELPLINE_HREF))
+        return
+    if live.stale:
+        messages.caption(_("The clinic list is being updated; you are seeing the most recent checked version."))
+    origin, origin_state, ok = _origin(state, messages)
+    if not ok:
+        return
+    view = result_view(live.snapshot.key, finder.query_key(state), current_language(),
+                       tuple(sorted(common.carried_query().items())), live.snapshot.index, state, origin, origin_state)
+    headline, hint = finder.summary_line(view.result, state)
+    with st.container(key="finder-headline"):
+        st.subheader(headline)
+        for line in (hint, finder.excluded_line(view.result)):
+            if line:
+                st.caption(line)
+        if view.result.clinics.empty and view.by_video.empty:
+            st.info(finder.no_results_advice(state))
+    # The list comes first in the page (and so first for the keyboard and on a phone); the map beside it on a
+    # desktop. The clinic clicked on the map is shown where the person is looking: at the top of the list,
+    # beside the map, on a desktop; right under the map on a phone (the stylesheet shows one of the two).
+    with st.container(key="finder-results"):
+        list_column, map_column = st.columns([2, 3], gap="medium")
+        with map_column:
+            clicked_id = _map(view)
+            selected = view.row_of(clicked_id) if clicked_id else None
+            if selected is not None:
+                _selected_card(view, selected, "phone")
+            st.download_button(_("Download these results (CSV)"), data=view.csv_bytes,
+                               file_name="iop-programs.csv", mime="text/csv", key="download", on_click="ignore")
+        with list_column:
+            if selected is not None:
+                _selected_card(view, selected, "desktop")
+            result_list(view)
+
+
+def _map(view: finder.ResultView) -> str | None:
+    """The map (frame kept across searches: only the results layer changes) and the clinic clicked on it."""
+    tiles = os.environ.get("CLINIC_FINDER_TILES") or "OpenStreetMap"
+    on_map = view.listing if view.by_video.empty else pd.concat([view.listing, view.by_video], ignore_index=True)
+    suggest_base = finder.with_query(common.SUGGEST_URL, common.carried_query())
+    suggest_base += ("&" if "?" in suggest_base else "?") + "clinic="
+    # Only the clicked marker's tooltip comes back: panning and zooming do not rerun the script.
+    map_state = st_folium(
+        mapview.base_map(tiles), key="map", height=460, use_container_width=True,
+        feature_group_to_add=mapview.results_layer(on_map, view.origin, view.radius_miles,
+                                                   suggest_base=suggest_base),
+        returned_objects=["last_object_clicked_tooltip"],
+    )
+    return mapview.clicked_clinic_id(on_map, map_state)
+
