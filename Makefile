@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: install browser run test bench lint data
+.PHONY: install browser run test bench lint data messages
 
 install: $(VENV)/.installed
 
@@ -35,3 +35,15 @@ lint: install
 # Rebuild data/clinics.csv from the committed SAMHSA workbook (byte-for-byte reproducible).
 data: install
 	$(BIN)/python -m clinic_finder import-samhsa data/sources/national-directory-su-facilities-2023.xlsx --out data/clinics.csv
+
+# Translations (see README, "Translations"): collect every _() / N_() / ngettext() string named by babel.cfg
+# into locale/messages.pot, then bring the Spanish catalog in step with it. New strings arrive empty, strings
+# gone from the code are dropped (git diff shows their old translation), and no translation is guessed
+# (fuzzy matching off): tests/test_i18n.py fails until every new entry is translated. The keywords are in
+# babel.cfg; pybabel wants one on its command line when the default ones are off.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ --sort-output --add-location=file \
+	  --add-comments=TRANSLATORS: --project=clinic-finder --copyright-holder="clinic-finder contributors" \
+	  -o locale/messages.pot .
+	$(BIN)/pybabel update -i locale/messages.pot -d locale -l es --no-fuzzy-matching --ignore-obsolete \
+	  --ignore-pot-creation-date

@@ -14,6 +14,12 @@ Conventions in the Markdown files (see `docs/explainer.md`):
 
 The finder uses `crisis_lines_markdown()`, `glossary_url()` and `newcomer_facts()` (or
 `newcomer_panel_markdown()`).
+
+Languages: English is read from `content/<file>`, Spanish from `content/es/<file>` (same file names, same
+anchors, same sources). Every function that reads or returns words takes an optional `lang` ("en", "es");
+without it, the language of this run (`i18n.current_language()`, set from `?lang=es`). URL paths stay
+English in both languages; links inside the app carry `?lang=es` on Spanish pages (`localized_url`), so a
+reader who follows them stays in Spanish.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from clinic_finder import i18n
+from clinic_finder.i18n import N_
 from clinic_finder.schema import SEARCHABLE
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -34,7 +43,10 @@ SOURCES_ANCHOR = "sources"
 
 @dataclass(frozen=True)
 class ExplainerPage:
-    """One explainer page: its text is `content/<file>`, its script `pages/<script>`."""
+    """One explainer page: its text is `content/<file>` (Spanish: `content/es/<file>`), its script `pages/<script>`.
+
+    `title` is the English message id (marked with `N_`); show it with `page_title(slug)`, which translates it.
+    """
 
     slug: str
     title: str
@@ -48,18 +60,18 @@ class ExplainerPage:
 PAGES: dict[str, ExplainerPage] = {
     page.slug: page
     for page in (
-        ExplainerPage("what-is-an-iop", "What is an IOP?", "what-is-an-iop.md", "/What_is_an_IOP",
+        ExplainerPage("what-is-an-iop", N_("What is an IOP?"), "what-is-an-iop.md", "/What_is_an_IOP",
                       "1_What_is_an_IOP.py"),
-        ExplainerPage("a-week-in-iop", "What a week looks like", "a-week-in-iop.md", "/A_week_in_IOP",
+        ExplainerPage("a-week-in-iop", N_("What a week looks like"), "a-week-in-iop.md", "/A_week_in_IOP",
                       "2_A_week_in_IOP.py"),
-        ExplainerPage("medications-and-mental-health", "Medications and mental health",
+        ExplainerPage("medications-and-mental-health", N_("Medications and mental health"),
                       "medications-and-mental-health.md", "/Medications_and_mental_health",
                       "3_Medications_and_mental_health.py"),
-        ExplainerPage("iop-or-residential", "IOP or residential rehab?", "iop-or-residential.md",
+        ExplainerPage("iop-or-residential", N_("IOP or residential rehab?"), "iop-or-residential.md",
                       "/IOP_or_residential", "4_IOP_or_residential.py"),
-        ExplainerPage("choosing-a-program", "Choosing and calling a program", "choosing-a-program.md",
+        ExplainerPage("choosing-a-program", N_("Choosing and calling a program"), "choosing-a-program.md",
                       "/Choosing_a_program", "5_Choosing_a_program.py"),
-        ExplainerPage("faq", "Questions people ask (FAQ)", "faq.md", "/FAQ", "6_FAQ.py"),
+        ExplainerPage("faq", N_("Questions people ask (FAQ)"), "faq.md", "/FAQ", "6_FAQ.py"),
     )
 }
 GLOSSARY_FILE = "glossary.md"
@@ -102,7 +114,23 @@ class GlossaryEntry:
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*(?:\{#([A-Za-z0-9_-]+)\})?\s*$")
 _LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
 _CITATION = re.compile(r"[ \t]*\[[^\]]*\]\(#" + SOURCES_ANCHOR + r"\)")
-_READ_MORE = re.compile(r"^\[(Read more[^\]]*)\]\(([^)\s]+)\)$")
+# The last line of a glossary entry: "[Read more: ...](/Page#anchor)", in Spanish "[Lea más: ...](...)".
+READ_MORE_LABELS: dict[str, str] = {"en": "Read more", "es": "Lea más"}
+_READ_MORE = re.compile(r"^\[((?:" + "|".join(READ_MORE_LABELS.values()) + r")[^\]]*)\]\(([^)\s]+)\)$")
+
+
+def language(lang: str | None = None) -> str:
+    """`lang` if given, else the language of this run; a code we have no content for raises ValueError."""
+    code = lang or i18n.current_language()
+    if code not in i18n.LANGUAGES:
+        raise ValueError(f"no explainer content in language {code!r}; have {sorted(i18n.LANGUAGES)}")
+    return code
+
+
+def content_path(file: str, lang: str | None = None) -> Path:
+    """Where the text of `file` is in `lang`: `content/<file>` for English, `content/<lang>/<file>` otherwise."""
+    code = language(lang)
+    return CONTENT_DIR / file if code == i18n.DEFAULT_LANGUAGE else CONTENT_DIR / code / file
 
 
 def slugify(text: str) -> str:
@@ -110,10 +138,14 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def read_content(file: str, lang: str | None = None) -> str:
+    """The text of `content/<file>` in `lang` (Spanish: `content/es/<file>`)."""
+    return _read(file, language(lang))
+
+
 @cache
-def read_content(file: str) -> str:
-    """The text of `content/<file>`."""
-    return (CONTENT_DIR / file).read_text(encoding="utf-8")
+def _read(file: str, lang: str) -> str:
+    return content_path(file, lang).read_text(encoding="utf-8")
 
 
 def parse_sections(markdown: str) -> list[Section]:
@@ -138,19 +170,24 @@ def parse_sections(markdown: str) -> list[Section]:
     return sections
 
 
-def sections(slug: str) -> list[Section]:
+def sections(slug: str, lang: str | None = None) -> list[Section]:
     """The sections of an explainer page, title first, sources last."""
-    return parse_sections(read_content(PAGES[slug].file))
+    return parse_sections(read_content(PAGES[slug].file, lang))
 
 
-def page_anchors(slug: str) -> set[str]:
+def page_anchors(slug: str, lang: str | None = None) -> set[str]:
     """Every anchor a link can point to on an explainer page."""
-    return {s.anchor for s in sections(slug) if s.level}
+    return {s.anchor for s in sections(slug, lang) if s.level}
 
 
-def disclaimer_markdown() -> str:
+def page_title(slug: str, lang: str | None = None) -> str:
+    """The page's title in `lang`, from the message catalog (`PAGES[slug].title` is the English message id)."""
+    return i18n.translations(language(lang)).gettext(PAGES[slug].title)
+
+
+def disclaimer_markdown(lang: str | None = None) -> str:
     """The medical disclaimer shown on every explainer page."""
-    return read_content(DISCLAIMER_FILE).strip()
+    return read_content(DISCLAIMER_FILE, lang).strip()
 
 
 def links(markdown: str) -> list[tuple[str, str]]:
@@ -158,24 +195,42 @@ def links(markdown: str) -> list[tuple[str, str]]:
     return _LINK.findall(markdown)
 
 
-def same_tab_links(markdown: str) -> str:
+def localized_url(url: str, lang: str | None = None) -> str:
+    """A link inside the app that keeps the reader's language: '/FAQ#how-long' -> '/FAQ?lang=es#how-long'.
+
+    English (the default) needs no parameter, and other links (`https:`, `tel:`, `#anchor`) are returned
+    as they are. A link that already says `lang=` is left alone, so calling this twice changes nothing.
+    """
+    code = language(lang)
+    if code == i18n.DEFAULT_LANGUAGE or not url.startswith("/"):
+        return url
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "lang" for key, _ in query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", code)])))
+
+
+def same_tab_links(markdown: str, lang: str | None = None) -> str:
     """Turn links inside the app (`/...`) and phone links into HTML links that open in the same tab.
 
     Streamlit opens every Markdown link except `#anchor` in a new tab. That suits outside sources, but
     a newcomer moving between these pages, or tapping a phone number, should stay where they are.
+    Links inside the app keep the reader's language (`localized_url`).
     Render the result with `st.markdown(..., unsafe_allow_html=True)`.
     """
+    code = language(lang)
 
     def replace(match: re.Match[str]) -> str:
         text, url = match.group(1), match.group(2)
         if url.startswith(("/", "tel:", "sms:")):
-            return f'<a href="{url}" target="_self">{text}</a>'
+            return f'<a href="{localized_url(url, code)}" target="_self">{text}</a>'
         return match.group(0)
 
     return _LINK.sub(replace, markdown)
 
 
-def display_markdown(markdown: str) -> str:
+def display_markdown(markdown: str, lang: str | None = None) -> str:
     """Markdown as the pages show it: citations as small superscripts, and `same_tab_links`.
 
     `[TIP 47](#sources)` becomes `<sup>[TIP 47](#sources)</sup>`, so a citation reads as a reference
@@ -184,17 +239,24 @@ def display_markdown(markdown: str) -> str:
     cited = re.sub(
         r"\[([^\]]+)\]\(#" + SOURCES_ANCHOR + r"\)", r"<sup>[\1](#" + SOURCES_ANCHOR + ")</sup>", markdown
     )
-    return same_tab_links(cited)
+    return same_tab_links(cited, lang)
 
 
 # ---- the glossary, derived from the schema's service vocabulary ----
 
 
+def glossary(lang: str | None = None) -> dict[str, GlossaryEntry]:
+    """The glossary, keyed by glossary slug, in the order of `content/glossary.md` (or `content/es/...`).
+
+    The slugs (anchors) are the same in every language; only the words change.
+    """
+    return _glossary(language(lang))
+
+
 @cache
-def glossary() -> dict[str, GlossaryEntry]:
-    """The glossary, keyed by glossary slug, in the order of `content/glossary.md`."""
+def _glossary(lang: str) -> dict[str, GlossaryEntry]:
     entries: dict[str, GlossaryEntry] = {}
-    for section in parse_sections(read_content(GLOSSARY_FILE)):
+    for section in parse_sections(read_content(GLOSSARY_FILE, lang)):
         if section.level != 2 or section.anchor == SOURCES_ANCHOR:
             continue
         text_lines, more_label, more_url = [], "", ""
@@ -214,10 +276,10 @@ def glossary() -> dict[str, GlossaryEntry]:
     return entries
 
 
-def glossary_intro_and_sources() -> tuple[str, str]:
+def glossary_intro_and_sources(lang: str | None = None) -> tuple[str, str]:
     """The glossary page's introduction and its sources list (Markdown)."""
     intro, sources = "", ""
-    for section in parse_sections(read_content(GLOSSARY_FILE)):
+    for section in parse_sections(read_content(GLOSSARY_FILE, lang)):
         if section.level == 1:
             intro = section.body
         elif section.anchor == SOURCES_ANCHOR:
@@ -225,50 +287,74 @@ def glossary_intro_and_sources() -> tuple[str, str]:
     return intro, sources
 
 
-def glossary_title() -> str:
-    return next(s.heading for s in parse_sections(read_content(GLOSSARY_FILE)) if s.level == 1)
+def glossary_title(lang: str | None = None) -> str:
+    """The glossary's title in `lang` (the first heading of its Markdown file)."""
+    return next(s.heading for s in parse_sections(read_content(GLOSSARY_FILE, lang)) if s.level == 1)
 
 
-def glossary_url(searchable_name: str) -> str:
+def glossary_url(searchable_name: str, lang: str | None = None) -> str:
     """Where "what is this?" next to a filter or badge should go, e.g. '/Glossary#evening-groups'.
 
     `searchable_name` is a key of `schema.SEARCHABLE` ('evening', 'buprenorphine', 'medications', ...);
-    an unknown name raises KeyError.
+    an unknown name raises KeyError. In Spanish: '/Glossary?lang=es#evening-groups' (same anchor).
     """
-    return f"{GLOSSARY_URL}#{SEARCHABLE[searchable_name].glossary}"
+    return localized_url(f"{GLOSSARY_URL}#{SEARCHABLE[searchable_name].glossary}", lang)
 
 
 # ---- for the finder page ----
 
 
-def crisis_lines_markdown() -> str:
-    """The crisis lines, as Markdown with `tel:` and `sms:` links, for every page including the finder."""
-    return (
+# Each line is checked against a stored copy of its source; see docs/explainer.md, "Crisis lines in Spanish".
+# The text link is a plain `sms:988` in both languages: Apple's SMS link reference says the URL "must not
+# include any message text", and the `?&body=` form some sites use to pre-fill a message is not a standard
+# every phone follows. So the Spanish line says in words what to send (AYUDA) rather than relying on it.
+CRISIS_LINES: dict[str, str] = {
+    "en": (
         "**Need help right now?** "
         "Call [988](tel:988) or text [988](sms:988) (Suicide & Crisis Lifeline) · "
         "SAMHSA National Helpline [1-800-662-4357](tel:+18006624357) (free, private, 24/7) · "
         "In an emergency, call [911](tel:911)."
-    )
+    ),
+    "es": (
+        "**¿Necesita ayuda ahora mismo?** "
+        "Llame al [988](tel:988) y marque 2 para hablar en español, o envíe un mensaje de texto con la palabra "
+        "AYUDA al [988](sms:988) (Línea 988 de Prevención del Suicidio y Crisis) · "
+        "Línea Nacional de Ayuda de SAMHSA [1-800-662-4357](tel:+18006624357) (gratis, confidencial, "
+        "24 horas, en inglés y en español) · "
+        "En una emergencia, llame al [911](tel:911)."
+    ),
+}
+
+
+def crisis_lines_markdown(lang: str | None = None) -> str:
+    """The crisis lines, as Markdown with `tel:` and `sms:` links, for every page including the finder."""
+    return CRISIS_LINES[language(lang)]
+
+
+def newcomer_facts(lang: str | None = None) -> list[tuple[str, str]]:
+    """The five things a newcomer needs most, as (text, url into the explainer pages).
+
+    Read from `content/newcomer.md` (Spanish: `content/es/newcomer.md`), where each fact is a list item
+    written as a link: `- [text](url)`. The URLs are the same in both languages.
+    """
+    return _newcomer_facts(language(lang))
 
 
 @cache
-def newcomer_facts() -> list[tuple[str, str]]:
-    """The five things a newcomer needs most, as (text, url into the explainer pages).
-
-    Read from `content/newcomer.md`, where each fact is a list item written as a link: `- [text](url)`.
-    """
+def _newcomer_facts(lang: str) -> list[tuple[str, str]]:
     facts = []
-    for line in read_content(NEWCOMER_FILE).splitlines():
+    for line in read_content(NEWCOMER_FILE, lang).splitlines():
         match = re.match(r"^\s*[-*]\s+\[([^\]]+)\]\(([^)\s]+)\)\s*$", line)
         if match:
             facts.append((match.group(1), match.group(2)))
     return facts
 
 
-def newcomer_panel_markdown() -> str:
+def newcomer_panel_markdown(lang: str | None = None) -> str:
     """The "New to IOP?" panel as one Markdown list (links open in the same tab: use unsafe_allow_html)."""
-    items = "\n".join(f"- [{text}]({url})" for text, url in newcomer_facts())
-    return same_tab_links(items)
+    code = language(lang)
+    items = "\n".join(f"- [{text}]({url})" for text, url in newcomer_facts(code))
+    return same_tab_links(items, code)
 
 
 # ---- plain-language check ----

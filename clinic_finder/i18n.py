@@ -76,6 +76,6 @@ def negotiate(accept_language: str | None) -> str | None:
                     quality = float(piece[2:])
                 except ValueError:
                     quality = 0.0
-        if code in LANGUAGES and (best is None or quality > best[0]):
+        if code in LANGUAGES and quality > 0 and (best is None or quality > best[0]):  # q=0: "not this one"
             best = (quality, code)
     return best[1] if best and best[1] != DEFAULT_LANGUAGE else None
