@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import pandas as pd
 
@@ -167,12 +167,14 @@ def query_key(state: SearchState) -> tuple[tuple[str, str], ...]:
 
 
 def with_query(url: str, query: Mapping[str, str]) -> str:
-    """An app link (`/Page#anchor`) that carries `query` (the current search and language), anchor kept last."""
+    """An app link (`/Page?x=1#anchor`) that carries `query` (the current search and language): parameters
+    already in the link are kept unless `query` names them too; the anchor stays last."""
     if not query or not url.startswith("/"):
         return url
     path, hash_mark, anchor = url.partition("#")
-    separator = "&" if "?" in path else "?"
-    return f"{path}{separator}{urlencode(query)}{hash_mark}{anchor}"
+    path, _mark, existing = path.partition("?")
+    merged = dict(parse_qsl(existing, keep_blank_values=True)) | dict(query)
+    return f"{path}?{urlencode(merged)}{hash_mark}{anchor}"
 
 
 def summary_line(result: SearchResult, state: SearchState) -> tuple[str, str]:

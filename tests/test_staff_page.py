@@ -98,7 +98,7 @@ def test_right_password_from_secrets_signs_in(small_csv: Path, monkeypatch: pyte
     assert not at.data_editor  # staff name themselves first
     at.text_input(key="staff_name").input("Ann")
     at.run()
-    assert at.data_editor(key="staff_editor").value.shape == (12, 31)
+    assert at.data_editor(key="staff_editor").value.shape == (12, 66)
 
 
 def test_right_password_from_environment_signs_in(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
