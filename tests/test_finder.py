@@ -113,7 +113,7 @@ ROW = {
     "address2": "Suite 2", "city": "Chicago", "state": "IL", "zip": "60613", "phone": "312-555-0100",
     "intake_phone": "312-555-0101 x9", "website": "https://example.org/a\"onmouseover=\"x", "lat": 41.95, "lon": -87.65,
     "location_precision": "zip", "evening": "yes", "morning": "unknown", "accepts_women": "yes", "accepts_men": "no",
-    "age_17_or_younger": "no", "age_18_to_25": "yes", "age_26_to_64": "yes", "age_65_or_older": "unknown", "source": "=HYPERLINK(\"http://evil\")",
+    "age_17_or_younger": "no", "age_18_to_25": "yes", "age_26_to_64": "yes", "age_65_or_older": "unknown", "treats_alcohol_use": "yes", "treats_opioid_use": "yes", "source": "=HYPERLINK(\"http://evil\")",
     "source_date": "2023-06-29", "last_checked": None, "checked_by": "", "notes": "<script>alert(1)</script>",
     "distance_miles": 3.14159, "unknown_services": "morning",
 }  # fmt: skip
