@@ -66,7 +66,7 @@ def card_html(at: AppTest, clinic_id: str) -> str:
 
 
 def headline(at: AppTest) -> str:
-    return at.subheader[0].value
+    return at.header[0].value
 
 
 def query(at: AppTest, key: str) -> str | None:

@@ -1,4 +1,5 @@
-"""What only a real browser shows: the map iframe draws markers offline, the list order, phone layout.
+"""What only a real browser shows: the map frame draws markers offline and keeps its document across filter
+changes, the first screens of a phone, tap targets, my location, the list order.
 
 Debian's Chromium driven by Playwright against `streamlit run app.py` on a free port. Screenshots go to
 test-artifacts/ (always for the phone view; on failure for the rest).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -17,6 +18,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.browser import ARTIFACTS, ROOT, streamlit_server
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MARKERS = ".leaflet-marker-icon, .marker-cluster"
+CARDS = '[class*="st-key-result-"], [class*="st-key-maybe-"]'
+CARD = '[class*="st-key-result-"] .cf-card, [class*="st-key-maybe-"] .cf-card'
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -31,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
     opened = context.new_page()
     yield opened
     report = getattr(request.node, "rep_call", None)
@@ -47,34 +51,62 @@ def external_requests(page: Page) -> list[str]:
     return seen
 
 
-def result_ids(page: Page) -> list[str]:
-    classes = page.locator('[class*="st-key-result-"]').evaluate_all("els => els.map(e => e.className)")
-    return [next(c.removeprefix("st-key-result-") for c in cls.split() if c.startswith("st-key-result-"))
-            for cls in classes]
+def card_ids(page: Page) -> list[str]:
+    return page.locator(CARD).evaluate_all("els => els.map(e => e.id.replace('clinic-', ''))")
+
+
+def wait_for_results(page: Page) -> None:
+    page.locator(CARDS).first.wait_for(timeout=60_000)
+    page.frame_locator(MAP_FRAME).locator(MARKERS).first.wait_for(timeout=60_000)
+
+
+def marker_count(page: Page) -> int:
+    return int(page.frame_locator(MAP_FRAME).locator("body").evaluate(
+        "() => window.__clinicLayer ? window.__clinicLayer.cluster.getLayers().length : -1"))
 
 
 def test_shared_link_restores_search_draws_markers_offline_and_lists_nearest_first(server: str, page: Page) -> None:
-    """Open /?zip=60613&services=evening: markers in the map iframe, Symetria Chicago first, nothing external."""
+    """Open /?zip=60613&services=evening: markers in the map frame, Symetria Chicago first, nothing external."""
     outside = external_requests(page)
     page.goto(f"{server}/?zip=60613&services=evening")
-    frame = page.frame_locator(MAP_FRAME)
-    frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=30_000)
-    page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
-    assert result_ids(page)[0] == "symetria-recovery-chicago"
-    assert page.get_by_label("ZIP code or city").input_value() == "60613"
-    assert page.get_by_role("checkbox", name="Evening groups").is_checked()
-    page.screenshot(path=str(ARTIFACTS / "finder-60613-evening.png"), full_page=True)
+    wait_for_results(page)
+    assert card_ids(page)[0] == "symetria-recovery-chicago"
+    assert page.get_by_label("ZIP code or place").input_value() == "60613"
+    page.screenshot(path=str(ARTIFACTS / "finder-60613-evening.png"))
     assert outside == [], outside
 
 
+def test_a_filter_click_changes_the_markers_without_reloading_the_map_frame(server: str, page: Page) -> None:
+    page.goto(f"{server}/?zip=60613&unknown=0")
+    wait_for_results(page)
+    frame = page.frame_locator(MAP_FRAME).locator("body")
+    page.wait_for_function(f"() => document.querySelector('{MAP_FRAME}')", timeout=10_000)
+    frame.evaluate("() => { window.__probe = 42; }")
+    before = marker_count(page)
+    page.get_by_text("Filters: what you need, paying, who it is for").click()
+    page.get_by_role("button", name="Evening groups", exact=True).click()
+    page.wait_for_url("**services=evening**", timeout=30_000)
+    page.wait_for_function(
+        f"() => {{ const f = document.querySelector('{MAP_FRAME}'); const w = f && f.contentWindow;"
+        f" return w && w.__clinicLayer && w.__clinicLayer.cluster.getLayers().length !== {before}; }}",
+        timeout=30_000,
+    )
+    after = marker_count(page)
+    assert 0 < after < before
+    # The same document: a reloaded frame would have lost the probe.
+    assert frame.evaluate("() => window.__probe") == 42
+    assert card_ids(page)[0] == "symetria-recovery-chicago"
+
+
 def test_clicking_a_marker_shows_that_clinic_beside_the_map(server: str, page: Page) -> None:
-    page.goto(f"{server}/?zip=77040&radius=10&services=evening")
-    page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)  # the first run has finished
+    page.goto(f"{server}/?zip=77040&radius=10&services=evening&unknown=0")
+    wait_for_results(page)
+    page.locator(MAP_FRAME).scroll_into_view_if_needed()  # a click on a half-visible frame scrolls between events
     marker = page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon").first
     marker.wait_for(timeout=30_000)
-    selected = page.locator(".st-key-selected-symetria-recovery-houston")
-    # A click that lands while Streamlit is still re-drawing the iframe is lost, as it would be for a
-    # person, who would click again: so do we, a bounded number of times.
+    selected = page.locator(".st-key-selected-desktop-symetria-recovery-houston")
+    # A click that lands while Streamlit is still drawing is lost, as it would be for a person, who would click
+    # again: so do we, a bounded number of times.
     for _ in range(3):
         marker.click()
         try:
@@ -83,32 +115,67 @@ def test_clicking_a_marker_shows_that_clinic_beside_the_map(server: str, page: P
         except PlaywrightTimeoutError:
             continue
     assert "17347 Village Green Drive" in selected.inner_text()
+    # On a desktop the copy under the map (for phones) is hidden.
+    assert not page.locator(".st-key-selected-phone-symetria-recovery-houston .cf-phone-only").is_visible()
 
 
-def test_changing_a_filter_updates_the_url(server: str, page: Page) -> None:
-    page.goto(f"{server}/?zip=77040")
-    page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
-    page.get_by_text("Medications (any)", exact=True).click()
-    page.wait_for_url("**services=medications**", timeout=15_000)
-    assert "zip=77040" in page.url
-
-
-def test_usable_on_a_phone(server: str, browser: Browser) -> None:
-    """At 390 px wide the page does not scroll sideways and the first result is reachable."""
+def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(server: str, browser: Browser) -> None:
+    """390x844: after a ZIP search with two filters the headline and the first card are within 1.5 screens;
+    Call and Directions are at least 44 px high; nothing scrolls sideways; "New to IOP?" is on the page."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     phone = context.new_page()
     try:
         phone.goto(f"{server}/?zip=77040&services=evening,medications")
-        phone.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
-        phone.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=30_000)
-        assert result_ids(phone)[0] == "symetria-recovery-houston"
+        wait_for_results(phone)
+        screens = 1.5 * 844
+        headline = phone.locator(".st-key-finder-headline h2").first.bounding_box()
+        first_card = phone.locator(CARD).first.bounding_box()
+        assert headline and first_card
+        assert headline["y"] < screens and first_card["y"] < screens, (headline, first_card)
+        call = phone.locator(".cf-call").first.bounding_box()
+        directions = phone.locator(".cf-card .cf-button").nth(1).bounding_box()
+        assert call and directions and call["height"] >= 44 and directions["height"] >= 44
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width} px wide on a 390 px phone"
+        newcomer = phone.locator(".st-key-finder-newcomer").get_by_text("New to IOP?")
+        assert newcomer.is_visible()
         phone.screenshot(path=str(ARTIFACTS / "finder-phone-390.png"))
-        phone.locator('[class*="st-key-result-"]').first.scroll_into_view_if_needed()
-        phone.screenshot(path=str(ARTIFACTS / "finder-phone-390-results.png"))
     finally:
         context.close()
+
+
+def test_use_my_location_searches_from_where_the_browser_is(server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, geolocation={"latitude": 29.8744,
+                                  "longitude": -95.5278}, permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?services=evening&unknown=0")
+        page.locator(CARDS).first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Use my location").click()
+        page.get_by_text("Searching near your current location").wait_for(timeout=30_000)
+        page.wait_for_function("() => document.querySelector('.cf-card .cf-distance')", timeout=30_000)
+        assert card_ids(page)[0] == "symetria-recovery-houston"
+        # The position is never put in the address.
+        assert "zip" not in parse_qs(urlparse(page.url).query)
+    finally:
+        context.close()
+
+
+def test_explainer_search_link_returns_to_the_same_search(server: str, page: Page) -> None:
+    page.goto(f"{server}/?zip=77040&services=evening")
+    wait_for_results(page)
+    page.get_by_text("Filters", exact=False).first.click()
+    glossary = page.get_by_role("link", name="Evening groups").first
+    href = glossary.get_attribute("href") or ""
+    assert href.startswith("/Glossary?") and "zip=77040" in href and href.endswith("#evening-groups")
+    glossary.click()
+    page.wait_for_url("**/Glossary?**", timeout=30_000)
+    page.locator("[id='evening-groups']").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Search for a program near you →").click()
+    page.wait_for_url("**zip=77040**", timeout=30_000)
+    page.locator(CARDS).first.wait_for(timeout=60_000)
+    assert page.get_by_label("ZIP code or place").input_value() == "77040"
+    assert parse_qs(urlparse(page.url).query)["services"] == ["evening"]
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +203,7 @@ def test_map_draws_with_the_network_cut_off_and_only_tiles_would_leave(server_wi
     page.route("**/*", block_outside)
     page.goto(f"{server_with_tiles}/?zip=77040&services=evening,medications")
     frame = page.frame_locator(MAP_FRAME)
-    frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=30_000)
+    frame.locator(MARKERS).first.wait_for(timeout=60_000)
     assert "OpenStreetMap" in frame.locator(".leaflet-control-attribution").inner_text()
     page.screenshot(path=str(ARTIFACTS / "finder-77040-offline-tiles.png"))
     assert blocked and all(host.endswith("tile.openstreetmap.org") for host in blocked), blocked

@@ -7,6 +7,7 @@ or put in the address (a shared link must not carry where someone is).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -56,8 +57,14 @@ def _locate_component() -> Any:
     )
 
 
-def locate_button(label: str, busy: str, key: str = "locate") -> dict[str, Any] | None:
-    """A button that asks the browser where it is, only when clicked; returns {lat, lon} or {error} once."""
-    result = _locate_component()(key=key, data={"label": label, "busy": busy}, on_position_change=lambda: None)
-    position = getattr(result, "position", None)
-    return position if isinstance(position, dict) else None
+def locate_button(label: str, busy: str, on_position: Callable[[dict[str, Any]], None], key: str = "locate") -> None:
+    """A button that asks the browser where it is, only when clicked; `on_position` gets {lat, lon} or {error}
+    as a callback (before the page's widgets are drawn, so it may change their values)."""
+
+    def changed() -> None:
+        state = st.session_state.get(key) or {}
+        position = state.get("position") if hasattr(state, "get") else getattr(state, "position", None)
+        if isinstance(position, dict):
+            on_position(position)
+
+    _locate_component()(key=key, data={"label": label, "busy": busy}, on_position_change=changed)

@@ -17,7 +17,7 @@ from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
 from clinic_finder.i18n import _, current_language
 from clinic_finder.live import LiveClinics
-from clinic_finder.markdown import html_text, md_escape
+from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common
 from views.components import locate_button
@@ -67,6 +67,15 @@ def _seed_from_url() -> None:
     )
 
 
+def _located(position: dict[str, Any]) -> None:
+    """The browser's answer to "Use my location": search from there (kept in this session only)."""
+    if "lat" in position and "lon" in position:
+        st.session_state[HERE_KEY] = (round(float(position["lat"]), 4), round(float(position["lon"]), 4))
+        st.session_state["location"] = ""
+    else:
+        st.session_state["locate_error"] = True
+
+
 def _location_typed() -> None:
     st.session_state.pop(HERE_KEY, None)  # a typed place replaces "my location"
 
@@ -99,13 +108,18 @@ def _filter_controls() -> None:
 
 
 def _glossary_links(state: finder.SearchState) -> None:
-    """Visible "What is this?" links for the filters that are on (tooltips cannot hold working links)."""
+    """Visible "What is this?" links for the filters that are on (tooltips cannot hold working links). Same
+    tab, carrying the search, so "Search for a program" on the glossary comes back to it."""
+    def anchor(url: str, text: str) -> str:
+        return f'<a href="{html_attr(common.link(url))}" target="_self">{html_text(text)}</a>'
+
     names = list(state.required)
     if not names:
-        common.safe_markdown(f"[{_('What do these words mean?')}]({common.link('/Glossary')})")
-        return
-    parts = [f"[{md_escape(finder.filter_label(n))}]({common.link(glossary_url(n))})" for n in names]
-    common.safe_markdown(_("What is this?") + " " + " · ".join(parts))
+        items = anchor("/Glossary", _("What do these words mean?"))
+    else:
+        items = html_text(_("What is this?")) + " " + " · ".join(
+            anchor(glossary_url(n), finder.filter_label(n)) for n in names)
+    st.html(f'<p class="cf-glossary-links">{items}</p>')
 
 
 def _radius_label(miles: int | None) -> str:
@@ -119,13 +133,7 @@ def search_form() -> finder.SearchState:
                      max_chars=finder.MAX_LOCATION_LENGTH, on_change=_location_typed)
     radius.selectbox(_("Distance"), finder.RADIUS_CHOICES, key="radius", format_func=_radius_label)
     with here:
-        position = locate_button(_("Use my location"), _("Finding you…"))
-    if position is not None:
-        if "lat" in position:
-            st.session_state[HERE_KEY] = (round(float(position["lat"]), 4), round(float(position["lon"]), 4))
-            st.session_state["location"] = ""
-        else:
-            st.session_state["locate_error"] = True
+        locate_button(_("Use my location"), _("Finding you…"), _located)
     state = finder.SearchState(
         location=st.session_state["location"].strip(), radius=st.session_state["radius"],
         services=tuple(n for n in finder.SERVICE_FILTERS if n in (st.session_state.get("needs") or [])),
@@ -265,7 +273,7 @@ def show_finder() -> None:
                        tuple(sorted(common.carried_query().items())), live.snapshot.index, state, origin, origin_state)
     headline, hint = finder.summary_line(view.result, state)
     with st.container(key="finder-headline"):
-        st.subheader(headline)
+        st.header(headline)
         for line in (hint, finder.excluded_line(view.result)):
             if line:
                 st.caption(line)
