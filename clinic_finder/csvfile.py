@@ -215,12 +215,71 @@ def _spreadsheet_column(index: int) -> str:
     return letters
 
 
+# Characters a cell may not hold, whatever its column: control characters (C0, DEL, C1: CR, LF and tab
+# included, so every clinic is one line of the file), the Unicode line and paragraph separators, the
+# invisible byte order mark, and lone surrogates (half an emoji; not encodable as UTF-8). Whitespace at
+# either end is trimmed by the schema anyway, so only what would be kept counts.
+_REFUSED_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+# What pydantic's str_strip_whitespace trims (Unicode White_Space); Python's str.strip() also trims
+# U+001C..U+001F, which pydantic keeps, so strip with exactly this set.
+_TRIMMED = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace() and not "\x1c" <= ch <= "\x1f")
+_CHARACTER_NAMES = {
+    "\r": "carriage return", "\n": "line break", "\t": "tab", "\x00": "NUL, a zero byte", "\x0b": "vertical tab",
+    "\x0c": "form feed", "\x85": "next line, U+0085", "\u2028": "line separator U+2028",
+    "\u2029": "paragraph separator U+2029", "\ufeff": "byte order mark U+FEFF",
+}  # fmt: skip
+
+
+def _describe_character(ch: str) -> str:
+    if "\ud800" <= ch <= "\udfff":
+        return f"a broken character (half of a character pair, U+{ord(ch):04X})"
+    name = _CHARACTER_NAMES.get(ch, f"U+{ord(ch):04X}")
+    if ch == "\ufeff":
+        return f"an invisible character ({name})"
+    if ch in "\u2028\u2029":
+        return f"a line break ({name})"
+    return f"a control character ({name})"
+
+
+def _visible(text: str) -> str:
+    """`text` with each refused character written as an escape (\\r, \\x00, \\ufeff), so staff can find it."""
+    return _REFUSED_CHARACTERS.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def character_problems(row_number: int, record: Mapping[str, object]) -> list[Problem]:
+    """One problem per cell holding a character that cannot be kept in the list (see _REFUSED_CHARACTERS)."""
+    texts = [value for value in record.values() if isinstance(value, str)]
+    if not _REFUSED_CHARACTERS.search("".join(texts)):
+        return []  # the usual case, found with one search per row
+    problems = []
+    for column, value in record.items():
+        if not isinstance(value, str):
+            continue
+        found = _REFUSED_CHARACTERS.findall(value.strip(_TRIMMED))
+        if found:
+            kinds = " and ".join(dict.fromkeys(_describe_character(ch) for ch in found))
+            problems.append(
+                Problem(
+                    f"contains {kinds}, which cannot be kept in the list; remove it (retype the value, or use "
+                    "Find & Replace)",
+                    row=row_number,
+                    column=str(column),
+                    value=_visible(value),
+                )
+            )
+    return problems
+
+
 def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> LoadResult:
     """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique."""
+    # Every accepted row is one the writer can write and the reader read back to the same values: a
+    # character that would not survive that (a bare CR, NUL, ...) is a problem here, with row and column.
     problems: list[Problem] = []
     clinics: list[dict[str, object]] = []
     first_row_of_id: dict[str, int] = {}
     for row_number, record in records:
+        refused = character_problems(row_number, record)
+        problems.extend(refused)
         raw_id = str(record.get("id") or "").strip()
         duplicate = raw_id in first_row_of_id
         if duplicate:
@@ -237,7 +296,11 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> Loa
         try:
             clinic = Clinic.model_validate(dict(record))
         except ValidationError as error:
-            problems.extend(_problems_from(error, row_number, record))
+            # A cell already reported for its characters gets no second, more confusing problem.
+            bad_columns = {problem.column for problem in refused}
+            problems.extend(p for p in _problems_from(error, row_number, record) if p.column not in bad_columns)
+            continue
+        if refused:
             continue
         if not duplicate:
             clinics.append(clinic.model_dump(mode="json"))
@@ -275,11 +338,34 @@ def _format_cell(column: str, value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _rows_as_written(clinics: pd.DataFrame) -> list[list[str]]:
+    return [
+        [_format_cell(column, value) for column, value in zip(COLUMNS, row, strict=True)]
+        for row in clinics[list(COLUMNS)].itertuples(index=False, name=None)
+    ]
+
+
+_NEEDS_QUOTES = re.compile('[",\r\n]')
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def csv_text(rows: Iterable[Iterable[str]]) -> str:
+    """CSV text with LF line ends that `csv.reader` reads back to exactly `rows`, whatever the text."""
+    # Like csv.writer(lineterminator="\n") with minimal quoting, except that a field holding a bare
+    # carriage return is quoted too: csv.writer quotes only the characters of its line terminator, so it
+    # wrote "Addi\rson" unquoted and a reader then split the row in two.
+    lines = []
+    for row in rows:
+        fields = [_csv_field(cell) for cell in row]
+        if fields == [""]:
+            fields = ['""']  # a lone empty field, as csv.writer writes it (else the line reads as no row)
+        lines.append(",".join(fields) + "\n")
+    return "".join(lines)
+
+
 def clinics_to_csv_bytes(clinics: pd.DataFrame) -> bytes:
     """Serialise a validated clinics table: UTF-8, LF line ends, schema column order, canonical words."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in clinics[list(COLUMNS)].itertuples(index=False, name=None):
-        writer.writerow([_format_cell(column, value) for column, value in zip(COLUMNS, row, strict=True)])
-    return buffer.getvalue().encode("utf-8")
+    return csv_text([list(COLUMNS), *_rows_as_written(clinics)]).encode("utf-8")

@@ -5,9 +5,7 @@ The page (`app.py`) only turns widgets into a `SearchState` and these values int
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ from urllib.parse import quote_plus
 
 import pandas as pd
 
+from clinic_finder.csvfile import csv_text
 from clinic_finder.schema import COLUMN_INFO, COLUMNS, PAYMENT_COLUMNS, SEARCHABLE, column_info
 from clinic_finder.search import SearchIndex, SearchResult, search
 
@@ -345,9 +344,7 @@ def neutralise_formula(value: object) -> object:
 def results_csv_bytes(result: pd.DataFrame) -> bytes:
     """The current results as CSV for download: schema columns + distance in miles, formulas neutralised."""
     columns = [*COLUMNS, "distance_miles"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    rows: list[list[str]] = [columns]
     for row in result[columns].itertuples(index=False, name=None):
         cells = []
         for column, value in zip(columns, row, strict=True):
@@ -356,9 +353,10 @@ def results_csv_bytes(result: pd.DataFrame) -> bytes:
             elif column in ("lat", "lon"):
                 cells.append(repr(float(value)))  # numbers, never formulas
             else:
-                cells.append(neutralise_formula("" if value is None else str(value)))
-        writer.writerow(cells)
-    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads accents correctly
+                cells.append(str(neutralise_formula("" if value is None else str(value))))
+        rows.append(cells)
+    # csv_text, not csv.writer: it also quotes a bare carriage return, so every row reads back whole.
+    return csv_text(rows).encode("utf-8-sig")  # BOM: Excel then reads accents correctly
 
 
 def filter_label(name: str) -> str:

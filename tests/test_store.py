@@ -72,6 +72,23 @@ def test_invalid_table_is_refused_and_nothing_written(small_csv: Path) -> None:
     assert not (small_csv.parent / "backups").exists() and not (small_csv.parent / "audit.jsonl").exists()
 
 
+def test_a_carriage_return_in_a_cell_is_refused_not_saved_and_lost(small_csv: Path) -> None:
+    """It used to be saved with a 'Saved' message into a file that failed validation (the finder kept the
+    old list, and after a restart the edit was gone)."""
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+    edited = clinics.copy()
+    edited.loc[0, "name"] = "Addi\rson"
+    with pytest.raises(store.InvalidClinics) as refused:
+        store.save_clinics(small_csv, edited, fingerprint, "Ann")
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, column name: contains a control character (carriage return), which cannot be kept in the list; "
+        "remove it (retype the value, or use Find & Replace) (got 'Addi\\rson')"
+    ]
+    assert small_csv.read_bytes() == before
+    assert not (small_csv.parent / "backups").exists() and store.read_audit_log(small_csv) == []
+
+
 def test_stale_fingerprint_is_refused_with_what_changed(small_csv: Path) -> None:
     clinics, fingerprint = load(small_csv)
     other = store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0101"), fingerprint, "Tab 1")
