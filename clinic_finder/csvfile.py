@@ -345,6 +345,11 @@ def _rows_as_written(clinics: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+def same_clinics(first: pd.DataFrame, second: pd.DataFrame) -> bool:
+    """True when two validated tables hold the same rows, values compared as the file writes them."""
+    return len(first) == len(second) and _rows_as_written(first) == _rows_as_written(second)
+
+
 _NEEDS_QUOTES = re.compile('[",\r\n]')
 
 

@@ -5,6 +5,8 @@ folder, is flushed and fsynced, then renamed over the old one (atomic on POSIX),
 so the rename survives a power cut. A cross-process lock (`clinics.csv.lock`) serialises saves, and a
 save names the version it was based on (the sha256 "fingerprint" of the bytes the editor loaded): if the
 file on disk is no longer that version, the save is refused with what changed, never silently overwritten.
+Before the rename, the temporary file is read back and validated: a save never reports success for bytes
+that do not read back as the list it meant to save.
 
 Beside the CSV: `backups/` keeps the last `BACKUPS_KEPT` previous versions, and `audit.jsonl` gets one
 JSON line per save (time, staff label, counts and ids). Only staff actions are logged, never visitors.
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from typing import Any
 import filelock
 import pandas as pd
 
-from clinic_finder.csvfile import LoadResult, Problem, clinics_to_csv_bytes, parse_clinics_csv
+from clinic_finder.csvfile import LoadResult, Problem, clinics_to_csv_bytes, parse_clinics_csv, same_clinics
 from clinic_finder.diff import ClinicsDiff, diff_clinics
 from clinic_finder.editing import validate_frame
 
@@ -42,6 +45,10 @@ class InvalidClinics(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s); nothing was saved")
         self.problems = problems
+
+
+class UnverifiedWrite(InvalidClinics):
+    """The bytes written did not read back as the list meant to be saved; nothing was replaced."""
 
 
 class SaveConflict(RuntimeError):
@@ -165,20 +172,49 @@ def _fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # Temp file in the same folder, so os.replace is a rename within one filesystem (atomic).
+def _write_temp(path: Path, data: bytes) -> Path:
+    """`data` in a new fsynced temp file beside `path` (same folder: renaming it over `path` is atomic)."""
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
+    return Path(temp_name)
+
+
+def _atomic_write(path: Path, data: bytes, check: Callable[[Path], None] | None = None) -> None:
+    """Write `data` to a temp file, pass it to `check` (which may raise), then rename it over `path`."""
+    temp = _write_temp(path, data)
+    try:
+        if check is not None:
+            check(temp)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
     _fsync_dir(path.parent)
+
+
+def _check_written(temp: Path, data: bytes, clinics: pd.DataFrame) -> None:
+    """Read the temp file back and validate it; raise UnverifiedWrite unless it is exactly the list meant."""
+    written = temp.read_bytes()
+    result = parse_clinics_csv(written)
+    if written != data:
+        problem = "the file written does not hold the bytes meant for it (a disk or file system error?)"
+    elif not result.ok or result.clinics is None:
+        problem = "the file written does not pass validation when read back"
+    elif not same_clinics(result.clinics, clinics):
+        problem = "the file written reads back as a different list"
+    else:
+        return
+    raise UnverifiedWrite([Problem(f"{problem}; nothing was replaced. Please tell the maintainer."),
+                           *result.problems])
 
 
 def _remove_stale_temp_files(path: Path) -> None:
@@ -290,12 +326,17 @@ def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: 
         return SaveResult(False, new_fingerprint, diff, None)
     _remove_stale_temp_files(path)
     moment = now or dt.datetime.now(dt.UTC)
-    backup = None
-    if current.data is not None:
-        # Back up exactly the bytes whose fingerprint was checked, even if the file is invalid: it may
-        # hold someone's work.
-        backup = _keep_backup(path, current.data, moment, keep_backups)
-    _atomic_write(path, new_bytes)
+    backup: Path | None = None
+
+    def check_then_back_up(temp: Path) -> None:
+        nonlocal backup
+        _check_written(temp, new_bytes, clinics)
+        if current.data is not None:
+            # Back up exactly the bytes whose fingerprint was checked, even if the file is invalid: it
+            # may hold someone's work.
+            backup = _keep_backup(path, current.data, moment, keep_backups)
+
+    _atomic_write(path, new_bytes, check_then_back_up)
     entry = {
         "time": moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "staff": label,

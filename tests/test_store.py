@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +88,52 @@ def test_a_carriage_return_in_a_cell_is_refused_not_saved_and_lost(small_csv: Pa
     ]
     assert small_csv.read_bytes() == before
     assert not (small_csv.parent / "backups").exists() and store.read_audit_log(small_csv) == []
+
+
+def nothing_replaced(path: Path, before: bytes) -> None:
+    assert path.read_bytes() == before
+    assert store.list_backups(path) == [] and store.read_audit_log(path) == []
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_a_writer_that_loses_a_row_is_caught_before_the_rename(small_csv: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+
+    def lossy(table: pd.DataFrame) -> bytes:  # valid CSV, one clinic short
+        return clinics_to_csv_bytes(table.iloc[:-1])
+
+    monkeypatch.setattr(store, "clinics_to_csv_bytes", lossy)
+    with pytest.raises(store.UnverifiedWrite) as refused:
+        store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
+    assert str(refused.value.problems[0]) == (
+        "the file written reads back as a different list; nothing was replaced. Please tell the maintainer.")
+    assert isinstance(refused.value, store.InvalidClinics)  # the staff page lists its problems
+    nothing_replaced(small_csv, before)
+
+
+def test_bytes_changed_on_disk_after_writing_are_caught_before_the_rename(
+        small_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check re-reads the temp file from disk: a write the disk did not keep is never reported saved."""
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+    real_fsync = os.fsync
+
+    def fsync_then_corrupt(descriptor: int) -> None:
+        real_fsync(descriptor)
+        name = os.readlink(f"/proc/self/fd/{descriptor}")
+        if Path(name).name.startswith(".clinics.csv.") and name.endswith(".tmp"):
+            os.pwrite(descriptor, b"\x00", 200)  # e.g. a bad sector or a full disk's partial write
+
+    monkeypatch.setattr(store.os, "fsync", fsync_then_corrupt)
+    with pytest.raises(store.UnverifiedWrite) as refused:
+        store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
+    messages = [str(p) for p in refused.value.problems]
+    assert messages[0].startswith("the file written does not hold the bytes meant for it")
+    assert "not a text file (it contains NUL bytes)" in messages[1]
+    monkeypatch.undo()
+    nothing_replaced(small_csv, before)
 
 
 def test_stale_fingerprint_is_refused_with_what_changed(small_csv: Path) -> None:
