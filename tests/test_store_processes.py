@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -103,6 +103,14 @@ def wait_gone(pid: int, timeout: float = 10.0) -> None:
         time.sleep(0.002)
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Poll until `condition()`; the timeout only stops a hung test, no assertion depends on speed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.002)
+
+
 @pytest.fixture(scope="module")
 def forker() -> Iterator[Forker]:
     server = Forker()
@@ -121,19 +129,20 @@ def test_sigkill_at_random_moments_leaves_old_or_new_valid_file(tmp_path: Path, 
     version_b = clinics_to_csv_bytes(clinics)
     path.write_bytes(version_a)
 
+    # Each round kills a worker only after it has replaced the file at least once (progress, not a
+    # clock, decides when), then at a random moment of the saves that follow. However slow the
+    # machine, every round saves, and each assertion is about what that kill left behind.
     rng = random.Random(20261127)
-    seen = set()
     for _ in range(25):
+        start = path.read_bytes()
         pid = forker.fork("toggle", str(path))
-        time.sleep(rng.uniform(0.005, 0.25))
+        wait_for(lambda start=start: path.read_bytes() != start, "the worker replaced the file")
+        time.sleep(rng.uniform(0, 0.03))
         os.kill(pid, signal.SIGKILL)
         wait_gone(pid)
         data = path.read_bytes()
         assert data in (version_a, version_b)
         assert parse_clinics_csv(data).ok
-        seen.add(data)
-    saves = len(store.read_audit_log(path))
-    assert saves >= 10 and seen == {version_a, version_b}, "the workers should have completed many saves"
     assert 1 <= len(store.list_backups(path)) <= store.BACKUPS_KEPT
     # The lock died with its holder: the next save goes through and sweeps temp files left behind.
     snapshot = store.read_snapshot(path)
