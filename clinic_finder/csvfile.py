@@ -85,8 +85,62 @@ def _too_big(size: int) -> LoadResult:
     )
 
 
+# Central European text (Polish, Czech, Hungarian...) saved by Excel as plain "CSV" is in Windows-1250, and
+# by older tools in ISO-8859-2. Both decode without error as Windows-1252, but garbled: "Łódź" becomes
+# "£ód¼", "Wrocław" "Wroc³aw", "Gdańsk" "Gdañsk". A general detector cannot tell (charset-normalizer rates
+# cp1250 and cp1252 equally on a clinics file, whose text is nearly all ASCII, and guesses cp1006 or
+# cp932 for the few words that are not), so these rules look for what Central European letters become in
+# Windows-1252 and genuine Windows-1252 text does not contain: a symbol inside a word ("Wroc³aw"), one
+# that ends a word ("s±", "Łód¼") or starts one before a small letter ("£ódź"); "ñ" before a consonant
+# or at the end of a word (Spanish puts a vowel after ñ: "español", "Peña"; "Gdañsk" does not); "ì"
+# inside a word (Italian puts it last: "così"; Czech "Budìjovice" is "Budějovice"); and "õ" not before
+# "e" (Portuguese "põe", "ações"; Hungarian "Gyõr" is "Győr"). Text in these encodings whose letters all
+# become plausible Windows-1252 letters ("Plzeò" for "Plzeň") is not caught.
+_CE_SYMBOLS = "¡£¥¦©ª«¬®¯±³µ¶¹º»¼¾¿"  # Windows-1252 symbols at byte values that are letters in CE encodings
+_WORD_INSIDE = re.compile(rf"(?<=[^\W\d_])[{_CE_SYMBOLS}](?=[^\W\d_])")
+_WORD_END = re.compile(r"(?<=[^\W\d_])[¹±³¶¼¾¿](?![^\W\d_])")
+_WORD_START = re.compile(r"(?<![^\W\d_])[£¦¬¯¥](?=[a-zà-ÿ])")
+_N_TILDE = re.compile(r"(?<=[^\W\d_])[ñÑ](?![aeiouáéíóúAEIOUÁÉÍÓÚ])")
+_I_GRAVE = re.compile(r"(?<=[^\W\d_])ì(?=[^\W\d_])")
+_O_TILDE = re.compile(r"(?<=[^\W\d_])õ(?![eE])")
+_CE_RULES = (_WORD_INSIDE, _WORD_END, _WORD_START, _N_TILDE, _I_GRAVE, _O_TILDE)
+
+
+_WORD_BOUNDARY = re.compile(rb"[\s,;\"]")
+
+
+def _central_european_problem(data: bytes, position: int | None = None) -> Problem | None:
+    """A problem naming the likely encoding if `data` read as Windows-1252 looks like garbled CE text."""
+    # `position`: a byte Windows-1252 cannot decode; it is Central European if Windows-1250 reads the file.
+    if position is None:
+        text = data.decode("cp1252")  # one character per byte: text positions are byte positions
+        match = next((m for m in (rule.search(text) for rule in _CE_RULES) if m), None)
+        if match is None:
+            return None
+        position = match.start()
+    else:
+        try:
+            data.decode("cp1250")
+        except UnicodeDecodeError:
+            return None
+    # ISO-8859-2 has no printable characters at bytes 0x80-0x9F; Windows-1250 puts letters and quotes there.
+    name, codec = ("Windows-1250", "cp1250") if re.search(b"[\x80-\x9f]", data) else ("ISO-8859-2", "iso8859_2")
+    start = max((m.end() for m in _WORD_BOUNDARY.finditer(data, 0, position)), default=0)
+    end = next((m.start() for m in _WORD_BOUNDARY.finditer(data, position)), len(data))
+    word = data[start:end]
+    line = data.count(b"\n", 0, position) + 1
+    garbled, meant = word.decode("cp1252", "replace"), word.decode(codec, "replace")
+    return Problem(
+        f"the file seems to be Central European text in {name}, not UTF-8 or Windows-1252: line {line} has "
+        f"'{garbled}', which in {name} reads '{meant}'. Reading it as Windows-1252 would garble such letters, "
+        "so it was not read; in Excel use Save As → 'CSV UTF-8' and upload that file"
+    )
+
+
 def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]:
     """Decode UTF-8 (with or without BOM) or, failing that, Excel's Windows-1252; report binary files."""
+    # Text that is neither, but looks like Central European text (see _CE_RULES), is refused with a
+    # message naming the likely encoding: guessing between Windows-1250 and ISO-8859-2 could garble it.
     if data.startswith(b"PK\x03\x04"):
         return None, [], [Problem("this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → 'CSV UTF-8'")]
     if b"\x00" in data[:4096]:
@@ -100,12 +154,19 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as error:
+        # Bytes Windows-1252 leaves undefined; Windows-1250 uses some of them (0x8F is "Ź", 0x9D "ť").
+        central = _central_european_problem(data, error.start)
+        if central is not None:
+            return None, [], [central]
         return None, [], [
             Problem(
                 f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[error.start]:02x} at position "
                 f"{error.start}); save it as 'CSV UTF-8'"
             )
         ]
+    central = _central_european_problem(data)
+    if central is not None:
+        return None, [], [central]
     return text, ["the file was in Windows-1252 (Excel's plain 'CSV' format); it will be saved as UTF-8"], []
 
 
