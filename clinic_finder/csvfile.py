@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,7 @@ from clinic_finder.schema import COLUMNS, Clinic
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the shipped file is ~150 KB; the national directory would be ~4 MB
 MAX_ROWS = 50_000  # about 4x every US treatment facility
+UPLOADS_REMEMBERED = 2  # parse_upload keeps this many results (a 49,000-row table is ~100 MB)
 COORDINATE_DECIMALS = 6  # ~10 cm; enough for any geocoder, stable in diffs
 
 
@@ -204,11 +208,18 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         notes.append("the columns were in a different order; they will be written back in the standard order")
 
     records: list[tuple[int, dict[str, str]]] = []
+    kept = set(keep)
+    names = [header[i] for i in keep]
+    every_column_kept = len(keep) == len(header)
     for index, cells in enumerate(body):
         row_number = index + 2
+        if every_column_kept and len(cells) == len(header):
+            if any(cell.strip() for cell in cells):  # else a blank line, e.g. at the end of an Excel file
+                records.append((row_number, dict(zip(names, cells, strict=True))))
+            continue  # the usual row: one cell per column
         if not any(cell.strip() for cell in cells):
-            continue  # blank lines, e.g. at the end of a file saved by Excel
-        extra = [cell for i, cell in enumerate(cells) if i not in keep and cell.strip()]
+            continue
+        extra = [cell for i, cell in enumerate(cells) if i not in kept and cell.strip()]
         if len(cells) > len(header) or extra:
             problems.append(
                 Problem(
@@ -236,6 +247,28 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         )
     result = validate_records(records)
     return LoadResult(result.clinics if not problems else None, problems + result.problems, notes + result.notes)
+
+
+_uploads: OrderedDict[str, LoadResult] = OrderedDict()
+_uploads_lock = threading.Lock()
+
+
+def parse_upload(data: bytes) -> LoadResult:
+    """parse_clinics_csv, remembered by the bytes' sha256: the page reruns on every click with the same upload."""
+    # Each call gets its own copy of the table, so a caller changing it cannot change what the next gets.
+    key = hashlib.sha256(data).hexdigest()
+    with _uploads_lock:
+        result = _uploads.get(key)
+        if result is not None:
+            _uploads.move_to_end(key)
+    if result is None:
+        result = parse_clinics_csv(data)  # outside the lock: other sessions need not wait for this one
+        with _uploads_lock:
+            _uploads[key] = result
+            while len(_uploads) > UPLOADS_REMEMBERED:
+                _uploads.popitem(last=False)
+    clinics = None if result.clinics is None else result.clinics.copy()
+    return LoadResult(clinics, list(result.problems), list(result.notes))
 
 
 def _check_header(header: list[str], keep: list[int]) -> list[Problem]:
@@ -309,8 +342,11 @@ def _visible(text: str) -> str:
 
 def character_problems(row_number: int, record: Mapping[str, object]) -> list[Problem]:
     """One problem per cell holding a character that cannot be kept in the list (see _REFUSED_CHARACTERS)."""
-    texts = [value for value in record.values() if isinstance(value, str)]
-    if not _REFUSED_CHARACTERS.search("".join(texts)):
+    try:
+        joined = "".join(record.values())  # type: ignore[arg-type]  # every value is text when read from a file
+    except TypeError:
+        joined = "".join(value for value in record.values() if isinstance(value, str))
+    if not _REFUSED_CHARACTERS.search(joined):
         return []  # the usual case, found with one search per row
     problems = []
     for column, value in record.items():

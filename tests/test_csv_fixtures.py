@@ -236,3 +236,30 @@ def test_unreadable_bytes_get_a_clear_message(data: bytes, expected: str) -> Non
     result = parse_clinics_csv(data)
     assert result.clinics is None
     assert str(result.problems[0]).startswith(expected) or expected in str(result.problems[0])
+
+
+def test_parse_upload_checks_each_upload_once_and_hands_out_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    import clinic_finder.csvfile as csvfile
+
+    calls: list[bytes] = []
+    real_parse = csvfile.parse_clinics_csv
+
+    def counting_parse(data: bytes) -> csvfile.LoadResult:
+        calls.append(data)
+        return real_parse(data)
+
+    monkeypatch.setattr(csvfile, "parse_clinics_csv", counting_parse)
+    monkeypatch.setattr(csvfile, "_uploads", type(csvfile._uploads)())
+    valid, other, broken = ((DATA / name).read_bytes() for name in ("001-valid.csv", "002-valid-utf8-bom-crlf.csv",
+                                                                    "014-duplicate-id.csv"))
+    first = csvfile.parse_upload(valid)
+    assert first.ok and first.clinics is not None
+    first.clinics.loc[0, "name"] = "changed by a caller"
+    second = csvfile.parse_upload(bytes(valid))  # equal bytes, another object: found by content
+    assert calls == [valid]
+    assert second.clinics is not None and second.clinics.loc[0, "name"] == "Symetria Recovery"
+    assert [str(p) for p in csvfile.parse_upload(broken).problems] == [str(p) for p in real_parse(broken).problems]
+    csvfile.parse_upload(other)  # a third upload: the least recently used (valid) is forgotten
+    csvfile.parse_upload(broken)
+    csvfile.parse_upload(valid)
+    assert calls == [valid, broken, other, valid]
