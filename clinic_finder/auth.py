@@ -2,25 +2,38 @@
 
 The hash comes from Streamlit secrets (`[staff] password_hash`, read by the page and passed in) or the
 environment variable CLINIC_FINDER_STAFF_PASSWORD_HASH. No usable hash means nobody can sign in.
+
+The page calls `attempt_sign_in`, which throttles and checks in one step. An attempt is counted as a
+failure under the throttle's lock *before* the password is checked (and taken back if it was right), so
+sessions guessing at the same moment all see each other's attempts; and at most `MAX_CONCURRENT_CHECKS`
+argon2id checks run at once (each holds 64 MiB), so a burst of guesses cannot take the server's memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 HASH_ENV_VAR = "CLINIC_FINDER_STAFF_PASSWORD_HASH"
 TICKET_LIFETIME_SECONDS = 8 * 3600  # one working day; then sign in again
-_HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 "low memory" defaults
+_HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 "low memory" defaults: 64 MiB per hash
+# Each check of a password holds the hash's memory cost (64 MiB) for ~0.2 s. Two at once keep a burst of
+# guesses within ~130 MB on top of the app (budget: 300 MB) while one slow check never blocks everyone.
+MAX_CONCURRENT_CHECKS = 2
+BUSY_WAIT_SECONDS = 3.0  # how long a sign-in waits for a free check before hearing "busy, try again"
+_CHECK_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
 # Tickets are signed with a key that lives only in this server process: nothing a browser sends, and
 # nothing placed in session state by hand, can forge one; restarting the server signs everyone out.
 _TICKET_KEY = secrets.token_bytes(32)
@@ -105,15 +118,18 @@ class FailureThrottle:
     ) -> float:
         """Seconds to wait before the next password may be checked (0 means check now)."""
         moment = time.monotonic() if now is None else now
+        with self._lock:
+            return self._wait_locked(session_failures, session_last_failure, moment)
+
+    def _wait_locked(self, session_failures: int, session_last_failure: float | None, moment: float) -> float:
         waits = [0.0]
         if session_failures and session_last_failure is not None:
             waits.append(session_last_failure + self._delay(session_failures) - moment)
-        with self._lock:
-            while self._failures and self._failures[0] < moment - self.window_seconds:
-                self._failures.popleft()
-            over = len(self._failures) - self.global_allowance
-            if over > 0:
-                waits.append(self._failures[-1] + self._delay(over) - moment)
+        while self._failures and self._failures[0] < moment - self.window_seconds:
+            self._failures.popleft()
+        over = len(self._failures) - self.global_allowance
+        if over > 0:
+            waits.append(self._failures[-1] + self._delay(over) - moment)
         return max(waits)
 
     def record_failure(self, now: float | None = None) -> float:
@@ -123,6 +139,28 @@ class FailureThrottle:
             self._failures.append(moment)
         return moment
 
+    def reserve(
+        self, session_failures: int, session_last_failure: float | None, now: float | None = None
+    ) -> tuple[float, float | None]:
+        """Under one lock: (seconds to wait, None), or (0, the time of a failure counted now for this attempt)."""
+        # Counting before the check is what makes concurrent guesses see each other: checking first and
+        # counting after let 30 simultaneous sessions all through. `release` takes it back on success.
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            wait = self._wait_locked(session_failures, session_last_failure, moment)
+            if wait > 0:
+                return wait, None
+            self._failures.append(moment)
+        return 0.0, moment
+
+    def release(self, moment: float) -> None:
+        """Take back a failure counted by `reserve` (the password was right, or never checked)."""
+        with self._lock:
+            try:
+                self._failures.remove(moment)
+            except ValueError:
+                pass  # already out of the window
+
     def reset(self) -> None:
         """Forget all failures (tests, or after an operator has dealt with an attack)."""
         with self._lock:
@@ -130,3 +168,56 @@ class FailureThrottle:
 
 
 THROTTLE = FailureThrottle()  # shared by every session of this server process
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """What became of one sign-in attempt."""
+
+    status: Literal["ok", "wrong", "wait", "busy"]
+    wait_seconds: float = 0.0  # for "wait": how long before the next attempt can be checked
+    failure_time: float | None = None  # for "wrong": the failure's time, for the session's own throttle
+
+    def message(self) -> str:
+        """What to tell the person signing in (nothing for "ok")."""
+        if self.status == "wait":
+            return f"Too many wrong passwords. Wait {math.ceil(self.wait_seconds)} seconds, then try again."
+        if self.status == "busy":
+            return "The server is busy checking other sign-ins. Try again in a moment."
+        if self.status == "wrong":
+            return "That password is not right. Each wrong try makes the next one wait longer."
+        return ""
+
+
+def attempt_sign_in(
+    password: str,
+    password_hash: str,
+    session_failures: int = 0,
+    session_last_failure: float | None = None,
+    *,
+    throttle: FailureThrottle | None = None,
+    verify: Callable[[str, str], bool] = verify_password,
+    slots: threading.Semaphore | None = None,
+    busy_wait_seconds: float = BUSY_WAIT_SECONDS,
+    now: float | None = None,
+) -> SignInOutcome:
+    """Throttle, then check the password with at most MAX_CONCURRENT_CHECKS checks running at once."""
+    # `session_failures` and `session_last_failure` are the session's own count and the `failure_time`
+    # of its last "wrong" outcome; the caller keeps them. `throttle` (default: THROTTLE, looked up at
+    # each call), `verify`, `slots` (default: the process-wide cap) and `now` are for tests.
+    throttle = THROTTLE if throttle is None else throttle
+    slots = _CHECK_SLOTS if slots is None else slots
+    wait, reserved = throttle.reserve(session_failures, session_last_failure, now)
+    if reserved is None:
+        return SignInOutcome("wait", wait_seconds=wait)
+    if not slots.acquire(timeout=busy_wait_seconds):
+        throttle.release(reserved)  # nothing was checked: not a guess
+        return SignInOutcome("busy")
+    try:
+        right = verify(password, password_hash)
+    finally:
+        slots.release()
+    if right:
+        throttle.release(reserved)
+        return SignInOutcome("ok")
+    return SignInOutcome("wrong", failure_time=reserved)

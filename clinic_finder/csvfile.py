@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,7 @@ from clinic_finder.schema import COLUMNS, Clinic
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the shipped file is ~150 KB; the national directory would be ~4 MB
 MAX_ROWS = 50_000  # about 4x every US treatment facility
+UPLOADS_REMEMBERED = 2  # parse_upload keeps this many results (a 49,000-row table is ~100 MB)
 COORDINATE_DECIMALS = 6  # ~10 cm; enough for any geocoder, stable in diffs
 
 
@@ -85,8 +89,62 @@ def _too_big(size: int) -> LoadResult:
     )
 
 
+# Central European text (Polish, Czech, Hungarian...) saved by Excel as plain "CSV" is in Windows-1250, and
+# by older tools in ISO-8859-2. Both decode without error as Windows-1252, but garbled: "Łódź" becomes
+# "£ód¼", "Wrocław" "Wroc³aw", "Gdańsk" "Gdañsk". A general detector cannot tell (charset-normalizer rates
+# cp1250 and cp1252 equally on a clinics file, whose text is nearly all ASCII, and guesses cp1006 or
+# cp932 for the few words that are not), so these rules look for what Central European letters become in
+# Windows-1252 and genuine Windows-1252 text does not contain: a symbol inside a word ("Wroc³aw"), one
+# that ends a word ("s±", "Łód¼") or starts one before a small letter ("£ódź"); "ñ" before a consonant
+# or at the end of a word (Spanish puts a vowel after ñ: "español", "Peña"; "Gdañsk" does not); "ì"
+# inside a word (Italian puts it last: "così"; Czech "Budìjovice" is "Budějovice"); and "õ" not before
+# "e" (Portuguese "põe", "ações"; Hungarian "Gyõr" is "Győr"). Text in these encodings whose letters all
+# become plausible Windows-1252 letters ("Plzeò" for "Plzeň") is not caught.
+_CE_SYMBOLS = "¡£¥¦©ª«¬®¯±³µ¶¹º»¼¾¿"  # Windows-1252 symbols at byte values that are letters in CE encodings
+_WORD_INSIDE = re.compile(rf"(?<=[^\W\d_])[{_CE_SYMBOLS}](?=[^\W\d_])")
+_WORD_END = re.compile(r"(?<=[^\W\d_])[¹±³¶¼¾¿](?![^\W\d_])")
+_WORD_START = re.compile(r"(?<![^\W\d_])[£¦¬¯¥](?=[a-zà-ÿ])")
+_N_TILDE = re.compile(r"(?<=[^\W\d_])[ñÑ](?![aeiouáéíóúAEIOUÁÉÍÓÚ])")
+_I_GRAVE = re.compile(r"(?<=[^\W\d_])ì(?=[^\W\d_])")
+_O_TILDE = re.compile(r"(?<=[^\W\d_])õ(?![eE])")
+_CE_RULES = (_WORD_INSIDE, _WORD_END, _WORD_START, _N_TILDE, _I_GRAVE, _O_TILDE)
+
+
+_WORD_BOUNDARY = re.compile(rb"[\s,;\"]")
+
+
+def _central_european_problem(data: bytes, position: int | None = None) -> Problem | None:
+    """A problem naming the likely encoding if `data` read as Windows-1252 looks like garbled CE text."""
+    # `position`: a byte Windows-1252 cannot decode; it is Central European if Windows-1250 reads the file.
+    if position is None:
+        text = data.decode("cp1252")  # one character per byte: text positions are byte positions
+        match = next((m for m in (rule.search(text) for rule in _CE_RULES) if m), None)
+        if match is None:
+            return None
+        position = match.start()
+    else:
+        try:
+            data.decode("cp1250")
+        except UnicodeDecodeError:
+            return None
+    # ISO-8859-2 has no printable characters at bytes 0x80-0x9F; Windows-1250 puts letters and quotes there.
+    name, codec = ("Windows-1250", "cp1250") if re.search(b"[\x80-\x9f]", data) else ("ISO-8859-2", "iso8859_2")
+    start = max((m.end() for m in _WORD_BOUNDARY.finditer(data, 0, position)), default=0)
+    end = next((m.start() for m in _WORD_BOUNDARY.finditer(data, position)), len(data))
+    word = data[start:end]
+    line = data.count(b"\n", 0, position) + 1
+    garbled, meant = word.decode("cp1252", "replace"), word.decode(codec, "replace")
+    return Problem(
+        f"the file seems to be Central European text in {name}, not UTF-8 or Windows-1252: line {line} has "
+        f"'{garbled}', which in {name} reads '{meant}'. Reading it as Windows-1252 would garble such letters, "
+        "so it was not read; in Excel use Save As → 'CSV UTF-8' and upload that file"
+    )
+
+
 def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]:
     """Decode UTF-8 (with or without BOM) or, failing that, Excel's Windows-1252; report binary files."""
+    # Text that is neither, but looks like Central European text (see _CE_RULES), is refused with a
+    # message naming the likely encoding: guessing between Windows-1250 and ISO-8859-2 could garble it.
     if data.startswith(b"PK\x03\x04"):
         return None, [], [Problem("this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → 'CSV UTF-8'")]
     if b"\x00" in data[:4096]:
@@ -100,12 +158,19 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as error:
+        # Bytes Windows-1252 leaves undefined; Windows-1250 uses some of them (0x8F is "Ź", 0x9D "ť").
+        central = _central_european_problem(data, error.start)
+        if central is not None:
+            return None, [], [central]
         return None, [], [
             Problem(
                 f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[error.start]:02x} at position "
                 f"{error.start}); save it as 'CSV UTF-8'"
             )
         ]
+    central = _central_european_problem(data)
+    if central is not None:
+        return None, [], [central]
     return text, ["the file was in Windows-1252 (Excel's plain 'CSV' format); it will be saved as UTF-8"], []
 
 
@@ -143,11 +208,18 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         notes.append("the columns were in a different order; they will be written back in the standard order")
 
     records: list[tuple[int, dict[str, str]]] = []
+    kept = set(keep)
+    names = [header[i] for i in keep]
+    every_column_kept = len(keep) == len(header)
     for index, cells in enumerate(body):
         row_number = index + 2
+        if every_column_kept and len(cells) == len(header):
+            if any(cell.strip() for cell in cells):  # else a blank line, e.g. at the end of an Excel file
+                records.append((row_number, dict(zip(names, cells, strict=True))))
+            continue  # the usual row: one cell per column
         if not any(cell.strip() for cell in cells):
-            continue  # blank lines, e.g. at the end of a file saved by Excel
-        extra = [cell for i, cell in enumerate(cells) if i not in keep and cell.strip()]
+            continue
+        extra = [cell for i, cell in enumerate(cells) if i not in kept and cell.strip()]
         if len(cells) > len(header) or extra:
             problems.append(
                 Problem(
@@ -175,6 +247,28 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         )
     result = validate_records(records)
     return LoadResult(result.clinics if not problems else None, problems + result.problems, notes + result.notes)
+
+
+_uploads: OrderedDict[str, LoadResult] = OrderedDict()
+_uploads_lock = threading.Lock()
+
+
+def parse_upload(data: bytes) -> LoadResult:
+    """parse_clinics_csv, remembered by the bytes' sha256: the page reruns on every click with the same upload."""
+    # Each call gets its own copy of the table, so a caller changing it cannot change what the next gets.
+    key = hashlib.sha256(data).hexdigest()
+    with _uploads_lock:
+        result = _uploads.get(key)
+        if result is not None:
+            _uploads.move_to_end(key)
+    if result is None:
+        result = parse_clinics_csv(data)  # outside the lock: other sessions need not wait for this one
+        with _uploads_lock:
+            _uploads[key] = result
+            while len(_uploads) > UPLOADS_REMEMBERED:
+                _uploads.popitem(last=False)
+    clinics = None if result.clinics is None else result.clinics.copy()
+    return LoadResult(clinics, list(result.problems), list(result.notes))
 
 
 def _check_header(header: list[str], keep: list[int]) -> list[Problem]:
@@ -215,13 +309,75 @@ def _spreadsheet_column(index: int) -> str:
     return letters
 
 
+# Characters a cell may not hold, whatever its column: control characters (C0, DEL, C1: CR, LF and tab
+# included, so every clinic is one line of the file), the Unicode line and paragraph separators, the
+# invisible byte order mark, and lone surrogates (half an emoji; not encodable as UTF-8). Whitespace at
+# either end is trimmed by the schema anyway, so only what would be kept counts.
+_REFUSED_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+# What pydantic's str_strip_whitespace trims (Unicode White_Space); Python's str.strip() also trims
+# U+001C..U+001F, which pydantic keeps, so strip with exactly this set.
+_TRIMMED = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace() and not "\x1c" <= ch <= "\x1f")
+_CHARACTER_NAMES = {
+    "\r": "carriage return", "\n": "line break", "\t": "tab", "\x00": "NUL, a zero byte", "\x0b": "vertical tab",
+    "\x0c": "form feed", "\x85": "next line, U+0085", "\u2028": "line separator U+2028",
+    "\u2029": "paragraph separator U+2029", "\ufeff": "byte order mark U+FEFF",
+}  # fmt: skip
+
+
+def _describe_character(ch: str) -> str:
+    if "\ud800" <= ch <= "\udfff":
+        return f"a broken character (half of a character pair, U+{ord(ch):04X})"
+    name = _CHARACTER_NAMES.get(ch, f"U+{ord(ch):04X}")
+    if ch == "\ufeff":
+        return f"an invisible character ({name})"
+    if ch in "\u2028\u2029":
+        return f"a line break ({name})"
+    return f"a control character ({name})"
+
+
+def _visible(text: str) -> str:
+    """`text` with each refused character written as an escape (\\r, \\x00, \\ufeff), so staff can find it."""
+    return _REFUSED_CHARACTERS.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def character_problems(row_number: int, record: Mapping[str, object]) -> list[Problem]:
+    """One problem per cell holding a character that cannot be kept in the list (see _REFUSED_CHARACTERS)."""
+    try:
+        joined = "".join(record.values())  # type: ignore[arg-type]  # every value is text when read from a file
+    except TypeError:
+        joined = "".join(value for value in record.values() if isinstance(value, str))
+    if not _REFUSED_CHARACTERS.search(joined):
+        return []  # the usual case, found with one search per row
+    problems = []
+    for column, value in record.items():
+        if not isinstance(value, str):
+            continue
+        found = _REFUSED_CHARACTERS.findall(value.strip(_TRIMMED))
+        if found:
+            kinds = " and ".join(dict.fromkeys(_describe_character(ch) for ch in found))
+            problems.append(
+                Problem(
+                    f"contains {kinds}, which cannot be kept in the list; remove it (retype the value, or use "
+                    "Find & Replace)",
+                    row=row_number,
+                    column=str(column),
+                    value=_visible(value),
+                )
+            )
+    return problems
+
+
 def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> LoadResult:
     """Validate rows given as (spreadsheet row number, {column: value}); check ids are unique."""
+    # Every accepted row is one the writer can write and the reader read back to the same values: a
+    # character that would not survive that (a bare CR, NUL, ...) is a problem here, with row and column.
     problems: list[Problem] = []
     clinics: list[dict[str, object]] = []
     clinic_rows: list[int] = []
     first_row_of_id: dict[str, int] = {}
     for row_number, record in records:
+        refused = character_problems(row_number, record)
+        problems.extend(refused)
         raw_id = str(record.get("id") or "").strip()
         duplicate = raw_id in first_row_of_id
         if duplicate:
@@ -238,7 +394,11 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> Loa
         try:
             clinic = Clinic.model_validate(dict(record))
         except ValidationError as error:
-            problems.extend(_problems_from(error, row_number, record))
+            # A cell already reported for its characters gets no second, more confusing problem.
+            bad_columns = {problem.column for problem in refused}
+            problems.extend(p for p in _problems_from(error, row_number, record) if p.column not in bad_columns)
+            continue
+        if refused:
             continue
         if not duplicate:
             clinics.append(clinic.model_dump(mode="json"))
@@ -300,11 +460,39 @@ def _format_cell(column: str, value: object) -> str:
     return str(value)
 
 
+def _rows_as_written(clinics: pd.DataFrame) -> list[list[str]]:
+    return [
+        [_format_cell(column, value) for column, value in zip(COLUMNS, row, strict=True)]
+        for row in clinics[list(COLUMNS)].itertuples(index=False, name=None)
+    ]
+
+
+def same_clinics(first: pd.DataFrame, second: pd.DataFrame) -> bool:
+    """True when two validated tables hold the same rows, values compared as the file writes them."""
+    return len(first) == len(second) and _rows_as_written(first) == _rows_as_written(second)
+
+
+_NEEDS_QUOTES = re.compile('[",\r\n]')
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def csv_text(rows: Iterable[Iterable[str]]) -> str:
+    """CSV text with LF line ends that `csv.reader` reads back to exactly `rows`, whatever the text."""
+    # Like csv.writer(lineterminator="\n") with minimal quoting, except that a field holding a bare
+    # carriage return is quoted too: csv.writer quotes only the characters of its line terminator, so it
+    # wrote "Addi\rson" unquoted and a reader then split the row in two.
+    lines = []
+    for row in rows:
+        fields = [_csv_field(cell) for cell in row]
+        if fields == [""]:
+            fields = ['""']  # a lone empty field, as csv.writer writes it (else the line reads as no row)
+        lines.append(",".join(fields) + "\n")
+    return "".join(lines)
+
+
 def clinics_to_csv_bytes(clinics: pd.DataFrame) -> bytes:
     """Serialise a validated clinics table: UTF-8, LF line ends, schema column order, canonical words."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in clinics[list(COLUMNS)].itertuples(index=False, name=None):
-        writer.writerow([_format_cell(column, value) for column, value in zip(COLUMNS, row, strict=True)])
-    return buffer.getvalue().encode("utf-8")
+    return csv_text([list(COLUMNS), *_rows_as_written(clinics)]).encode("utf-8")

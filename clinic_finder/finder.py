@@ -7,9 +7,7 @@ elements. Every text from the CSV or the page address is escaped here for where 
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from urllib.parse import parse_qsl, quote_plus, urlencode
 import pandas as pd
 
 from clinic_finder import attendance
+from clinic_finder.csvfile import csv_text
 from clinic_finder.i18n import N_, _, current_language, ngettext
 from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.schema import COLUMN_INFO, COLUMNS, GROUP_TITLES, SEARCHABLE, SERVICE_COLUMNS, column_info
@@ -515,9 +514,7 @@ def results_csv_bytes(result: pd.DataFrame) -> bytes:
     language, plus the distance in miles; formulas neutralised."""
     columns = [*COLUMNS, "distance_miles"]
     headers = [_(COLUMN_INFO[c].label) if c in COLUMN_INFO else _("Distance (miles)") for c in columns]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
+    rows: list[list[str]] = [headers]
     for row in result.reindex(columns=columns).itertuples(index=False, name=None):
         cells = []
         for column, value in zip(columns, row, strict=True):
@@ -526,9 +523,10 @@ def results_csv_bytes(result: pd.DataFrame) -> bytes:
             elif column in ("lat", "lon"):
                 cells.append(repr(float(value)))  # numbers, never formulas
             else:
-                cells.append(neutralise_formula("" if value is None or value != value else str(value)))
-        writer.writerow(cells)
-    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then reads accents correctly
+                cells.append(str(neutralise_formula("" if value is None or value != value else str(value))))
+        rows.append(cells)
+    # csv_text, not csv.writer: it also quotes a bare carriage return, so every row reads back whole.
+    return csv_text(rows).encode("utf-8-sig")  # BOM: Excel then reads accents correctly
 
 
 def filter_label(name: str) -> str:

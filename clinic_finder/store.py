@@ -6,8 +6,27 @@ so the rename survives a power cut. A cross-process lock (`clinics.csv.lock`) se
 save names the version it was based on (the sha256 "fingerprint" of the bytes the editor loaded): if the
 file on disk is no longer that version, the save is refused with what changed, never silently overwritten.
 
-Beside the CSV: `backups/` keeps the last `BACKUPS_KEPT` previous versions, and `audit.jsonl` gets one
-JSON line per save (time, staff label, counts and ids). Only staff actions are logged, never visitors.
+Before the rename, the temporary file is read back and validated: a save never reports success for bytes
+that do not read back as the list it meant to save.
+
+Beside the CSV: `backups/` keeps the last `BACKUPS_KEPT` previous versions, and `audit.jsonl` logs each
+save (time, staff label, counts and ids). Only staff actions are logged, never visitors.
+
+The audit log is part of a save's commit protocol, so that no version of the file is ever on disk without
+its audit entry, even if the saving process is killed at any moment:
+
+1. the new bytes go to a temporary file, which is fsynced, read back and validated;
+2. an "intent" line (save id, who, what, the new fingerprint, the temp and backup names) is appended to
+   `audit.jsonl` and fsynced;
+3. the previous version is copied to `backups/`;
+4. the temporary file is renamed over the CSV, and the folder fsynced;
+5. a "done" line is appended.
+
+An intent without an outcome line is resolved, under the lock, at the start of the next save and by
+`recover_audit` (which `read_audit_log` runs when no save is in progress): if the file on disk is the
+version the intent names, the save happened and is recorded "recovered"; otherwise it is recorded
+"abandoned" and its leftovers (temp file, backup copy) are removed. `read_audit_log` gives one entry per
+completed save.
 """
 
 from __future__ import annotations
@@ -18,6 +37,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +46,7 @@ from typing import Any
 import filelock
 import pandas as pd
 
-from clinic_finder.csvfile import LoadResult, Problem, clinics_to_csv_bytes, parse_clinics_csv
+from clinic_finder.csvfile import LoadResult, Problem, clinics_to_csv_bytes, parse_clinics_csv, same_clinics
 from clinic_finder.diff import ClinicsDiff, diff_clinics
 from clinic_finder.editing import validate_frame
 
@@ -42,6 +62,10 @@ class InvalidClinics(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s); nothing was saved")
         self.problems = problems
+
+
+class UnverifiedWrite(InvalidClinics):
+    """The bytes written did not read back as the list meant to be saved; nothing was replaced."""
 
 
 class SaveConflict(RuntimeError):
@@ -165,20 +189,46 @@ def _fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # Temp file in the same folder, so os.replace is a rename within one filesystem (atomic).
+def _write_temp(path: Path, data: bytes) -> Path:
+    """`data` in a new fsynced temp file beside `path` (same folder: renaming it over `path` is atomic)."""
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
+    return Path(temp_name)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temp = _write_temp(path, data)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
     _fsync_dir(path.parent)
+
+
+def _check_written(temp: Path, data: bytes, clinics: pd.DataFrame) -> None:
+    """Read the temp file back and validate it; raise UnverifiedWrite unless it is exactly the list meant."""
+    written = temp.read_bytes()
+    result = parse_clinics_csv(written)
+    if written != data:
+        problem = "the file written does not hold the bytes meant for it (a disk or file system error?)"
+    elif not result.ok or result.clinics is None:
+        problem = "the file written does not pass validation when read back"
+    elif not same_clinics(result.clinics, clinics):
+        problem = "the file written reads back as a different list"
+    else:
+        return
+    raise UnverifiedWrite([Problem(f"{problem}; nothing was replaced. Please tell the maintainer."),
+                           *result.problems])
 
 
 def _remove_stale_temp_files(path: Path) -> None:
@@ -191,6 +241,7 @@ def _remove_stale_temp_files(path: Path) -> None:
 
 
 def _append_audit(path: Path, entry: dict[str, Any]) -> None:
+    """Append one JSON line to the audit log and fsync it."""
     log = audit_path(path)
     line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
     with open(log, "ab") as handle:
@@ -205,20 +256,27 @@ def _append_audit(path: Path, entry: dict[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def _keep_backup(path: Path, data: bytes, now: dt.datetime, keep: int) -> Path:
+def _backup_target(path: Path, now: dt.datetime) -> Path:
+    """A new backup's name; called under the lock, so nobody else can take it before it is written."""
     folder = backups_dir(path)
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = now.astimezone(dt.UTC).strftime(_TIMESTAMP_FORMAT)
     target = folder / f"{path.stem}-{stamp}.csv"
     counter = 1
     while target.exists():  # two saves within a microsecond: keep both
         target = folder / f"{path.stem}-{stamp}-{counter}.csv"
         counter += 1
+    return target
+
+
+def _keep_backup(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(target, data)
+
+
+def _rotate_backups(path: Path, keep: int) -> None:
     for old in backup_files(path)[:-keep] if keep > 0 else []:
         with contextlib.suppress(OSError):
             old.unlink()
-    return target
 
 
 def backup_files(csv_path: Path) -> list[Path]:
@@ -278,6 +336,7 @@ def save_clinics(
 
 def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: str | None, label: str,
                  action: str, base: pd.DataFrame | None, keep_backups: int, now: dt.datetime | None) -> SaveResult:
+    _resolve_dangling_intents(path)  # a save killed earlier gets its outcome line before this one starts
     current = read_snapshot(path)
     if current.fingerprint != expected:
         loaded = base if base is not None else _version_with_fingerprint(path, expected)
@@ -290,14 +349,11 @@ def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: 
         return SaveResult(False, new_fingerprint, diff, None)
     _remove_stale_temp_files(path)
     moment = now or dt.datetime.now(dt.UTC)
-    backup = None
-    if current.data is not None:
-        # Back up exactly the bytes whose fingerprint was checked, even if the file is invalid: it may
-        # hold someone's work.
-        backup = _keep_backup(path, current.data, moment, keep_backups)
-    _atomic_write(path, new_bytes)
+    # Back up exactly the bytes whose fingerprint was checked, even if the file is invalid: it may hold
+    # someone's work.
+    backup = _backup_target(path, moment) if current.data is not None else None
     entry = {
-        "time": moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "time": _log_time(moment),
         "staff": label,
         "action": action,
         "added": len(diff.added),
@@ -310,25 +366,139 @@ def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: 
         "backup": backup.name if backup else None,
         "previous_fingerprint": current.fingerprint,
         "fingerprint": new_fingerprint,
+        "save_id": secrets.token_hex(8),
     }
-    _append_audit(path, entry)
-    return SaveResult(True, new_fingerprint, diff, backup, entry)
+    temp = _write_temp(path, new_bytes)  # step 1 of the protocol in the module docstring
+    try:
+        _check_written(temp, new_bytes, clinics)
+        _append_audit(path, {"event": "intent", "temp": temp.name, **entry})
+        if backup is not None and current.data is not None:
+            _keep_backup(backup, current.data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_dir(path.parent)
+    _rotate_backups(path, keep_backups)
+    _append_audit(path, {"event": "done", "save_id": entry["save_id"], "time": _log_time(dt.datetime.now(dt.UTC))})
+    return SaveResult(True, new_fingerprint, diff, backup, {**entry, "status": "done"})
 
 
-def read_audit_log(csv_path: str | Path) -> list[dict[str, Any]]:
+def _log_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+_OUTCOMES = ("done", "recovered", "abandoned")
+
+
+def _audit_records(csv_path: Path) -> list[dict[str, Any]]:
     """Every readable line of the audit log, oldest first (a line cut by a crash is skipped)."""
     try:
-        lines = audit_path(csv_path).read_text(encoding="utf-8").splitlines()
+        lines = audit_path(csv_path).read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         return []
-    entries = []
+    records = []
     for line in lines:
         try:
-            entry = json.loads(line)
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(entry, dict):
-            entries.append(entry)
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _dangling_intents(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    settled = {r.get("save_id") for r in records if r.get("event") in _OUTCOMES}
+    return [r for r in records if r.get("event") == "intent" and r.get("save_id") not in settled]
+
+
+def _resolve_dangling_intents(path: Path) -> list[dict[str, Any]]:
+    """Give every save that was killed mid-way its outcome line; call only while holding the lock."""
+    dangling = _dangling_intents(_audit_records(path))
+    if not dangling:
+        return []
+    on_disk = file_fingerprint(path)
+    written = []
+    for intent in dangling:
+        temp = _temp_named(path, intent.get("temp"))
+        renamed = temp is None or not temp.is_file()  # the rename consumes the temp file
+        if on_disk is not None and on_disk == intent.get("fingerprint"):
+            outcome = "recovered"  # this version is on disk: it needs its entry
+        elif on_disk is not None and on_disk == intent.get("previous_fingerprint"):
+            outcome = "abandoned"  # killed before the rename: the file is still the version before
+        else:
+            outcome = "recovered" if renamed else "abandoned"  # the file was changed since, outside the app
+        if outcome == "abandoned":
+            _remove_leftovers(path, intent, temp)
+        line = {"event": outcome, "save_id": intent.get("save_id"), "time": _log_time(dt.datetime.now(dt.UTC))}
+        _append_audit(path, line)
+        written.append(line)
+    return written
+
+
+def _temp_named(path: Path, name: object) -> Path | None:
+    """The temp file an intent names, if the name is one of ours (never a path elsewhere)."""
+    text = str(name or "")
+    if Path(text).name != text or not (text.startswith(f".{path.name}.") and text.endswith(".tmp")):
+        return None
+    return path.parent / text
+
+
+def _remove_leftovers(path: Path, intent: dict[str, Any], temp: Path | None) -> None:
+    # The temp file never became the CSV. The backup it made is a copy of the version still on disk
+    # (checked by fingerprint before deleting, so no other file is ever removed).
+    if temp is not None:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+    name = intent.get("backup")
+    if not name:
+        return
+    backup = next((b for b in backup_files(path) if b.name == name), None)
+    if backup is not None and fingerprint_bytes(backup.read_bytes()) == intent.get("previous_fingerprint"):
+        with contextlib.suppress(OSError):
+            backup.unlink()
+
+
+def recover_audit(csv_path: str | Path, lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
+    """Resolve saves killed between their intent and done lines (see the module docstring); run at start-up."""
+    # Returns the outcome lines written. Raises filelock.Timeout if a save holds the lock that long.
+    path = Path(csv_path)
+    if not audit_path(path).exists():
+        return []
+    with filelock.FileLock(str(lock_path(path)), timeout=lock_timeout_seconds):
+        return _resolve_dangling_intents(path)
+
+
+def read_audit_log(csv_path: str | Path, *, recover: bool = True) -> list[dict[str, Any]]:
+    """One entry per completed save, oldest first, with its `status`: "done", "recovered" or "unconfirmed"."""
+    # With `recover`, a save killed mid-way is resolved first if no save is running now (lock free). A
+    # save whose intent is still open counts when its version is the one on disk (it is in progress and
+    # past its rename, or was killed there): every version of the file on disk has its entry.
+    path = Path(csv_path)
+    if recover:
+        with contextlib.suppress(filelock.Timeout, OSError):
+            recover_audit(path, lock_timeout_seconds=0)
+    records = _audit_records(path)
+    outcomes = {r.get("save_id"): r["event"] for r in records if r.get("event") in _OUTCOMES}
+    on_disk: str | None = None
+    if _dangling_intents(records):
+        on_disk = file_fingerprint(path)
+    entries = []
+    for record in records:
+        event = record.get("event")
+        if event is None:
+            entries.append(record)  # a line written before saves had intent and done lines
+            continue
+        if event != "intent":
+            continue
+        status = outcomes.get(record.get("save_id"))
+        if status is None and on_disk is not None and record.get("fingerprint") == on_disk:
+            status = "unconfirmed"
+        if status in ("done", "recovered", "unconfirmed"):
+            entry = {key: value for key, value in record.items() if key not in ("event", "temp")}
+            entries.append({**entry, "status": status})
     return entries
 
 

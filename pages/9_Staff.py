@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import pandas as pd
@@ -129,17 +128,16 @@ def sign_in(password_hash: str) -> None:
     if not st.button("Sign in", key="staff_sign_in"):
         return
     failures = int(ss.get("staff_failures", 0))
-    wait = auth.THROTTLE.wait_seconds(failures, ss.get("staff_last_failure"))
-    if wait > 0:
-        st.error(f"Too many wrong passwords. Wait {math.ceil(wait)} seconds, then try again.")
-        return
-    if auth.verify_password(password, password_hash):
+    # One call throttles (counting the attempt before the slow check) and caps concurrent checks.
+    outcome = auth.attempt_sign_in(password, password_hash, failures, ss.get("staff_last_failure"))
+    if outcome.status == "ok":
         ss["staff_ticket"] = auth.issue_ticket(session_id(), password_hash)
         ss["staff_failures"] = 0
         st.rerun()
-    ss["staff_failures"] = failures + 1
-    ss["staff_last_failure"] = auth.THROTTLE.record_failure()
-    st.error("That password is not right. Each wrong try makes the next one wait longer.")
+    if outcome.status == "wrong":
+        ss["staff_failures"] = failures + 1
+        ss["staff_last_failure"] = outcome.failure_time
+    st.error(outcome.message())
 
 
 def signed_in() -> bool:

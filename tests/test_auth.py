@@ -1,11 +1,18 @@
-"""Password hashes, where the hash comes from, session-bound tickets, the failure throttle, hash-password."""
+"""Password hashes, where the hash comes from, session-bound tickets, the failure throttle, the cap on
+concurrent password checks, hash-password."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
 from clinic_finder import auth, cli
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ROOT
 
 
 def test_hash_is_argon2id_and_verifies(password_hash: str) -> None:
@@ -81,3 +88,114 @@ def test_cli_hash_password_refuses_bad_input(typed: list[str], message: str, mon
     assert cli.main(["hash-password"]) == 1
     out, err = capsys.readouterr()
     assert out == "" and message in err
+
+
+def counting_verifier(seconds: float = 0.05) -> tuple[Callable[[str, str], bool], dict[str, int]]:
+    """A stand-in for argon2: slow enough that concurrent callers overlap; counts checks and concurrency."""
+    counts = {"checks": 0, "running": 0, "most_at_once": 0}
+    lock = threading.Lock()
+
+    def verify(password: str, password_hash: str) -> bool:
+        with lock:
+            counts["checks"] += 1
+            counts["running"] += 1
+            counts["most_at_once"] = max(counts["most_at_once"], counts["running"])
+        time.sleep(seconds)
+        with lock:
+            counts["running"] -= 1
+        return password == "right"
+
+    return verify, counts
+
+
+def at_once(count: int, attempt: Callable[[], auth.SignInOutcome]) -> list[auth.SignInOutcome]:
+    """`count` threads call `attempt` at the same moment (a barrier releases them together)."""
+    barrier = threading.Barrier(count)
+    outcomes: list[auth.SignInOutcome] = []
+
+    def run() -> None:
+        barrier.wait()
+        outcome = attempt()
+        outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == count
+    return outcomes
+
+
+def test_thirty_concurrent_wrong_passwords_are_not_all_checked() -> None:
+    """Each of 30 new sessions guessing at once used to be checked: the throttle only counted failures
+    after the (slow) check, so none of them saw the others'."""
+    throttle = auth.FailureThrottle(global_allowance=20)
+    verify, counts = counting_verifier()
+    slots = threading.BoundedSemaphore(30)  # no cap on checks here: this test is about the throttle
+    outcomes = at_once(30, lambda: auth.attempt_sign_in("guess", "hash", 0, None, throttle=throttle,
+                                                        verify=verify, slots=slots))
+    assert counts["checks"] <= throttle.global_allowance + 1, f"{counts['checks']} passwords were checked"
+    statuses = [o.status for o in outcomes]
+    assert statuses.count("wrong") == counts["checks"]
+    assert statuses.count("wait") == 30 - counts["checks"]
+    assert all(o.wait_seconds > 0 for o in outcomes if o.status == "wait")
+
+
+def test_password_checks_are_capped_and_waiting_callers_get_busy() -> None:
+    throttle = auth.FailureThrottle(global_allowance=100)
+    verify, counts = counting_verifier(seconds=0.5)
+    slots = threading.BoundedSemaphore(2)
+    outcomes = at_once(10, lambda: auth.attempt_sign_in("guess", "hash", 0, None, throttle=throttle,
+                                                        verify=verify, slots=slots, busy_wait_seconds=0.1))
+    assert counts["most_at_once"] <= 2
+    statuses = [o.status for o in outcomes]
+    assert statuses.count("busy") >= 1 and set(statuses) <= {"wrong", "busy"}
+    assert statuses.count("wrong") == counts["checks"]
+    # A caller told "busy" had nothing checked, so nothing is counted against anyone.
+    assert len(throttle._failures) == counts["checks"]
+    busy = next(o for o in outcomes if o.status == "busy")
+    assert "busy" in busy.message() and "moment" in busy.message()
+
+
+def test_a_right_password_takes_its_reserved_failure_back() -> None:
+    throttle = auth.FailureThrottle(global_allowance=3)
+    verify, _ = counting_verifier(seconds=0)
+    wrong = auth.attempt_sign_in("guess", "hash", 0, None, throttle=throttle, verify=verify, now=10.0)
+    assert wrong.status == "wrong" and wrong.failure_time == 10.0 and len(throttle._failures) == 1
+    # The same session must wait (1 s after its first failure), whatever the password.
+    early = auth.attempt_sign_in("right", "hash", 1, wrong.failure_time, throttle=throttle, verify=verify, now=10.5)
+    assert early.status == "wait" and early.wait_seconds == pytest.approx(0.5)
+    right = auth.attempt_sign_in("right", "hash", 1, wrong.failure_time, throttle=throttle, verify=verify, now=12.0)
+    assert right.status == "ok" and right.failure_time is None
+    assert len(throttle._failures) == 1  # only the wrong one counts
+
+
+RSS_BURST = r"""
+import re, resource, threading
+from pathlib import Path
+from clinic_finder import auth
+password_hash = auth.hash_password("correct horse battery staple")
+barrier = threading.Barrier(30)
+statuses = []
+def guess(n):
+    barrier.wait()
+    statuses.append(auth.attempt_sign_in(f"wrong guess {n}", password_hash, 0, None).status)
+threads = [threading.Thread(target=guess, args=(n,)) for n in range(30)]
+for t in threads: t.start()
+for t in threads: t.join()
+# Peak RSS of this process: VmHWM, the high-water mark of this address space. ru_maxrss would be the
+# same on a fresh process, but Linux carries it across exec, so a child started by a big test process
+# (vfork + exec) reports its parent's peak.
+peak_kb = int(re.search(r"VmHWM:\s*(\d+) kB", Path("/proc/self/status").read_text()).group(1))
+print(peak_kb // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, " ".join(sorted(statuses)))
+"""
+
+
+def test_a_burst_of_real_argon2_checks_stays_within_300_mb() -> None:
+    """Each argon2id check holds 64 MiB; 30 sessions guessing at once took a server from 196 MB to 1.35 GB."""
+    done = subprocess.run([sys.executable, "-c", RSS_BURST], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          check=True)
+    peak_mb, _, *statuses = done.stdout.split()
+    assert int(peak_mb) < 300, f"peak RSS {peak_mb} MB"
+    assert len(statuses) == 30 and "ok" not in statuses and "wrong" in statuses

@@ -20,6 +20,7 @@ VALID = [
     ("005-valid-reordered-columns.csv", 3, "different order"),
     ("006-valid-common-spellings.csv", 3, ""),
     ("007-valid-zip-plus4-leading-zero.csv", 2, ""),
+    ("008-valid-excel-windows-1252-punctuation.csv", 3, "Windows-1252"),
 ]
 
 INVALID = [
@@ -66,6 +67,17 @@ INVALID = [
             "row 2, column source_date: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '06/29/2023')",
             "row 3, column id: must be a lowercase slug of letters, digits and hyphens",
         ],
+    ),
+    (
+        "022-polish-iso-8859-2.csv",
+        ["the file seems to be Central European text in ISO-8859-2, not UTF-8 or Windows-1252: line 3 has "
+         "'£ód¼', which in ISO-8859-2 reads 'Łódź'. Reading it as Windows-1252 would garble such letters, so it "
+         "was not read; in Excel use Save As → 'CSV UTF-8' and upload that file"],
+    ),
+    (
+        "023-polish-windows-1250.csv",
+        ["the file seems to be Central European text in Windows-1250, not UTF-8 or Windows-1252: line 3 has "
+         "'£ódŸ', which in Windows-1250 reads 'Łódź'"],
     ),
 ]
 
@@ -130,6 +142,57 @@ def test_variants_round_trip_to_the_same_canonical_file(fixture: str) -> None:
     assert variant_bytes == clinics_to_csv_bytes(canonical)
 
 
+def test_excel_windows_1252_punctuation_and_accents_read_as_typed() -> None:
+    result = read_clinics_csv(DATA / "008-valid-excel-windows-1252-punctuation.csv")
+    assert result.clinics is not None
+    assert result.clinics.loc[1, "notes"] == ("“Clínica” \u2013 se habla español; ¿preguntas? «Llame» al Nº 2; Brand® fee "
+                                              "£10; Muñoz Peña; café")
+
+
+CENTRAL_EUROPEAN = [
+    # text, encoding it was saved in, the word the message quotes as garbled
+    ("Łódź i Gdańsk", "iso8859_2", "£ód¼"),
+    ("Gdańsk", "iso8859_2", "Gdañsk"),
+    ("Ośrodek Terapii", "iso8859_2", "O¶rodek"),
+    ("Wrocław", "iso8859_2", "Wroc³aw"),  # the same bytes in Windows-1250: named ISO-8859-2
+    ("Śląsk", "cp1250", "Œl¹sk"),  # 0x8C is Ś only in Windows-1250
+    ("Źródło", "cp1250", "\ufffdród³o"),  # 0x8F: not a Windows-1252 character at all
+    ("Żory", "iso8859_2", "¯ory"),
+    ("są", "iso8859_2", "s±"),
+    ("České Budějovice", "iso8859_2", "Budìjovice"),
+    ("Győr", "iso8859_2", "Gyõr"),
+]
+GENUINE_WINDOWS_1252 = [
+    "Se habla español", "“Clínica” \u2013 café, niño", "¿Habla español? ¡Sí! «Hola»", "Brand® Nº 5, 1ª cita, 5µg",
+    "£10, ¼ mile, ±5, don\u2019t", "Muñoz, Nuñez, Peña, Niño, Señor, Cañon City, Ibáñez, Zúñiga", "Thérèse, très, où, sûr",
+    "Größe, Übung", "København, Søren, Ærø", "informações, põe, Camões, São Paulo", "così, lunedì, città, però",
+    "Façade, naïve, œuvre",
+]  # fmt: skip
+
+
+def notes_file(notes: str) -> str:
+    header, first, *_ = (DATA / "001-valid.csv").read_text(encoding="utf-8").splitlines()
+    return "\r\n".join([header, first.rsplit(",", 1)[0] + "," + notes.replace(",", ";")]) + "\r\n"
+
+
+@pytest.mark.parametrize(("text", "encoding", "garbled"), CENTRAL_EUROPEAN)
+def test_central_european_text_is_refused_naming_its_encoding(text: str, encoding: str, garbled: str) -> None:
+    result = parse_clinics_csv(notes_file(text).encode(encoding))
+    assert result.clinics is None
+    [problem] = [str(p) for p in result.problems]
+    name = {"iso8859_2": "ISO-8859-2", "cp1250": "Windows-1250"}[encoding]
+    assert problem.startswith(f"the file seems to be Central European text in {name}, not UTF-8 or Windows-1252: "
+                              f"line 2 has '{garbled}")
+    assert "save As → 'CSV UTF-8'".lower() in problem.lower()
+
+
+@pytest.mark.parametrize("text", GENUINE_WINDOWS_1252)
+def test_genuine_windows_1252_text_still_reads(text: str) -> None:
+    result = parse_clinics_csv(notes_file(text).encode("cp1252"))
+    assert result.problems == []
+    assert result.clinics is not None and result.clinics.loc[0, "notes"] == text.replace(",", ";")
+
+
 def test_shipped_file_round_trips_byte_for_byte() -> None:
     path = Path(__file__).resolve().parent.parent / "data" / "clinics.csv"
     result = read_clinics_csv(path)
@@ -172,3 +235,30 @@ def test_unreadable_bytes_get_a_clear_message(data: bytes, expected: str) -> Non
     result = parse_clinics_csv(data)
     assert result.clinics is None
     assert str(result.problems[0]).startswith(expected) or expected in str(result.problems[0])
+
+
+def test_parse_upload_checks_each_upload_once_and_hands_out_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    import clinic_finder.csvfile as csvfile
+
+    calls: list[bytes] = []
+    real_parse = csvfile.parse_clinics_csv
+
+    def counting_parse(data: bytes) -> csvfile.LoadResult:
+        calls.append(data)
+        return real_parse(data)
+
+    monkeypatch.setattr(csvfile, "parse_clinics_csv", counting_parse)
+    monkeypatch.setattr(csvfile, "_uploads", type(csvfile._uploads)())
+    valid, other, broken = ((DATA / name).read_bytes() for name in ("001-valid.csv", "002-valid-utf8-bom-crlf.csv",
+                                                                    "014-duplicate-id.csv"))
+    first = csvfile.parse_upload(valid)
+    assert first.ok and first.clinics is not None
+    first.clinics.loc[0, "name"] = "changed by a caller"
+    second = csvfile.parse_upload(bytes(valid))  # equal bytes, another object: found by content
+    assert calls == [valid]
+    assert second.clinics is not None and second.clinics.loc[0, "name"] == "Symetria Recovery"
+    assert [str(p) for p in csvfile.parse_upload(broken).problems] == [str(p) for p in real_parse(broken).problems]
+    csvfile.parse_upload(other)  # a third upload: the least recently used (valid) is forgotten
+    csvfile.parse_upload(broken)
+    csvfile.parse_upload(valid)
+    assert calls == [valid, broken, other, valid]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -43,9 +44,14 @@ def test_save_writes_canonical_bytes_backup_and_audit(small_csv: Path) -> None:
     assert result.fingerprint == store.file_fingerprint(small_csv)
     assert result.backup is not None and result.backup.parent == small_csv.parent / "backups"
     assert result.backup.name.startswith("clinics-") and result.backup.read_bytes() == before
-    lines = (small_csv.parent / "audit.jsonl").read_text().splitlines()
-    assert len(lines) == 1
-    entry = json.loads(lines[0])
+    # The log has the save's intent (before the rename) and its done line (after), one entry once read.
+    intent, done = (json.loads(line) for line in (small_csv.parent / "audit.jsonl").read_text().splitlines())
+    assert intent["event"] == "intent" and done == {"event": "done", "save_id": intent["save_id"], "time": done["time"]}
+    assert intent["temp"].startswith(".clinics.csv.") and intent["temp"].endswith(".tmp")
+    [entry] = store.read_audit_log(small_csv)
+    assert entry == {**result.audit} and entry["status"] == "done"
+    assert {k: v for k, v in intent.items() if k not in ("event", "temp")} == {k: v for k, v in entry.items()
+                                                                                if k != "status"}
     assert entry["staff"] == "Ann Lee"
     assert (entry["added"], entry["removed"], entry["changed"]) == (0, 0, 2)
     assert entry["changed_ids"] == [clinics.loc[0, "id"], clinics.loc[1, "id"]]
@@ -54,7 +60,8 @@ def test_save_writes_canonical_bytes_backup_and_audit(small_csv: Path) -> None:
     assert dt.datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).tzinfo is not None
     # Only staff actions and clinic ids: no other keys can carry anything about visitors.
     assert set(entry) == {"time", "staff", "action", "added", "removed", "changed", "added_ids", "removed_ids",
-                          "changed_ids", "replaced_invalid_file", "backup", "previous_fingerprint", "fingerprint"}
+                          "changed_ids", "replaced_invalid_file", "backup", "previous_fingerprint", "fingerprint",
+                          "save_id", "status"}
     assert not list(small_csv.parent.glob(".*.tmp"))
 
 
@@ -70,6 +77,123 @@ def test_invalid_table_is_refused_and_nothing_written(small_csv: Path) -> None:
     assert any(t.startswith("row 5, column zip:") for t in texts)
     assert small_csv.read_bytes() == before
     assert not (small_csv.parent / "backups").exists() and not (small_csv.parent / "audit.jsonl").exists()
+
+
+def test_a_carriage_return_in_a_cell_is_refused_not_saved_and_lost(small_csv: Path) -> None:
+    """It used to be saved with a 'Saved' message into a file that failed validation (the finder kept the
+    old list, and after a restart the edit was gone)."""
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+    edited = clinics.copy()
+    edited.loc[0, "name"] = "Addi\rson"
+    with pytest.raises(store.InvalidClinics) as refused:
+        store.save_clinics(small_csv, edited, fingerprint, "Ann")
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, column name: contains a control character (carriage return), which cannot be kept in the list; "
+        "remove it (retype the value, or use Find & Replace) (got 'Addi\\rson')"
+    ]
+    assert small_csv.read_bytes() == before
+    assert not (small_csv.parent / "backups").exists() and store.read_audit_log(small_csv) == []
+
+
+def nothing_replaced(path: Path, before: bytes) -> None:
+    assert path.read_bytes() == before
+    assert store.list_backups(path) == [] and store.read_audit_log(path) == []
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_a_writer_that_loses_a_row_is_caught_before_the_rename(small_csv: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+
+    def lossy(table: pd.DataFrame) -> bytes:  # valid CSV, one clinic short
+        return clinics_to_csv_bytes(table.iloc[:-1])
+
+    monkeypatch.setattr(store, "clinics_to_csv_bytes", lossy)
+    with pytest.raises(store.UnverifiedWrite) as refused:
+        store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
+    assert str(refused.value.problems[0]) == (
+        "the file written reads back as a different list; nothing was replaced. Please tell the maintainer.")
+    assert isinstance(refused.value, store.InvalidClinics)  # the staff page lists its problems
+    nothing_replaced(small_csv, before)
+
+
+def test_bytes_changed_on_disk_after_writing_are_caught_before_the_rename(
+        small_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check re-reads the temp file from disk: a write the disk did not keep is never reported saved."""
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+    real_fsync = os.fsync
+
+    def fsync_then_corrupt(descriptor: int) -> None:
+        real_fsync(descriptor)
+        name = os.readlink(f"/proc/self/fd/{descriptor}")
+        if Path(name).name.startswith(".clinics.csv.") and name.endswith(".tmp"):
+            os.pwrite(descriptor, b"\x00", 200)  # e.g. a bad sector or a full disk's partial write
+
+    monkeypatch.setattr(store.os, "fsync", fsync_then_corrupt)
+    with pytest.raises(store.UnverifiedWrite) as refused:
+        store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
+    messages = [str(p) for p in refused.value.problems]
+    assert messages[0].startswith("the file written does not hold the bytes meant for it")
+    assert "not a text file (it contains NUL bytes)" in messages[1]
+    monkeypatch.undo()
+    nothing_replaced(small_csv, before)
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL in-process (tests/test_store_processes.py uses real processes)."""
+
+
+def test_a_save_stopped_after_its_rename_has_its_entry_and_is_recovered(
+        small_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clinics, fingerprint = load(small_csv)
+
+    def killed(*args: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(store, "_rotate_backups", killed)  # the step right after the rename
+    with pytest.raises(Killed):
+        store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
+    monkeypatch.undo()
+    on_disk = store.file_fingerprint(small_csv)
+    assert on_disk != fingerprint
+    # Before recovery, the version on disk already has its entry (its intent), marked unconfirmed...
+    [entry] = store.read_audit_log(small_csv, recover=False)
+    assert (entry["fingerprint"], entry["status"], entry["staff"]) == (on_disk, "unconfirmed", "Ann")
+    # ...recovery records the outcome once, and the entry is then like any other.
+    [line] = store.recover_audit(small_csv)
+    assert (line["event"], line["save_id"]) == ("recovered", entry["save_id"])
+    assert store.recover_audit(small_csv) == []
+    [entry] = store.read_audit_log(small_csv)
+    assert (entry["fingerprint"], entry["status"]) == (on_disk, "recovered")
+    assert [b.staff for b in store.list_backups(small_csv)] == ["Ann"]
+
+
+def test_a_save_stopped_before_its_rename_is_abandoned_without_leftovers(
+        small_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = small_csv.read_bytes()
+    clinics, fingerprint = load(small_csv)
+    real_keep_backup = store._keep_backup
+
+    def backup_then_killed(target: Path, data: bytes) -> None:
+        real_keep_backup(target, data)
+        raise Killed
+
+    monkeypatch.setattr(store, "_keep_backup", backup_then_killed)
+    with pytest.raises(Killed):
+        store.save_clinics(small_csv, with_phone(clinics, 0, "312-555-0199"), fingerprint, "Ann")
+    monkeypatch.undo()
+    assert small_csv.read_bytes() == before and len(list((small_csv.parent / "backups").iterdir())) == 1
+    assert store.read_audit_log(small_csv, recover=False) == []  # the version on disk is the one before
+    # The next save resolves it first, under the lock: abandoned, its backup copy removed.
+    saved = store.save_clinics(small_csv, with_phone(clinics, 1, "312-555-0198"), fingerprint, "Bo")
+    events = [json.loads(line)["event"] for line in (small_csv.parent / "audit.jsonl").read_text().splitlines()]
+    assert events == ["intent", "abandoned", "intent", "done"]
+    [entry] = store.read_audit_log(small_csv)
+    assert entry["staff"] == "Bo" and entry["previous_fingerprint"] == fingerprint
+    assert [b.path for b in store.list_backups(small_csv)] == [saved.backup]
 
 
 def test_stale_fingerprint_is_refused_with_what_changed(small_csv: Path) -> None:

@@ -1,5 +1,6 @@
-"""Saves under real processes: SIGKILL at random moments never leaves a broken file; concurrent savers
-never lose an update silently (each save succeeds or is refused, and refused ones retry on fresh data).
+"""Saves under real processes: SIGKILL at any moment never leaves a broken file nor a version of the file
+without its audit entry; concurrent savers never lose an update silently (each save succeeds or is
+refused, and refused ones retry on fresh data).
 
 Worker processes are forked from one warmed-up, single-threaded helper process, so each costs
 milliseconds instead of the ~2 s it takes to import pandas and load the ZIP index; that keeps these
@@ -15,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,26 @@ def toggle(path):
         clinics = snap.result.clinics.copy()
         clinics.loc[0, "phone"] = "312-555-0102" if clinics.loc[0, "phone"] == "312-555-0101" else "312-555-0101"
         store.save_clinics(path, clinics, snap.fingerprint, "toggler")
+
+def stop_at_rename(path, phone, where, marker):
+    # One save of clinic 0's phone that stops just before or just after the CSV is renamed into place
+    # (the window a kill must not turn into a change without an audit entry), tells the test by creating
+    # `marker`, and waits there to be killed.
+    real_replace = os.replace
+    def stop():
+        Path(marker).touch()
+        time.sleep(600)
+    def replace(source, target):
+        if where == "before" and Path(target) == Path(path):
+            stop()
+        real_replace(source, target)
+        if where == "after" and Path(target) == Path(path):
+            stop()
+    os.replace = replace
+    snap = store.read_snapshot(path)
+    clinics = snap.result.clinics.copy()
+    clinics.loc[0, "phone"] = phone
+    store.save_clinics(path, clinics, snap.fingerprint, "stopped saver")
 
 def save(path, row, phone, go, result):
     # Set one clinic's phone; on a conflict reload and try again, as staff would. The first attempt
@@ -68,7 +89,7 @@ for line in sys.stdin:
     pid = os.fork()
     if pid == 0:
         try:
-            {"toggle": toggle, "save": save}[command](*args)
+            {"toggle": toggle, "save": save, "stop_at_rename": stop_at_rename}[command](*args)
         finally:
             os._exit(0)
     print(pid, flush=True)
@@ -103,6 +124,25 @@ def wait_gone(pid: int, timeout: float = 10.0) -> None:
         time.sleep(0.002)
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Poll until `condition()`; the timeout only stops a hung test, no assertion depends on speed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.002)
+
+
+def assert_every_version_audited(path: Path, versions_on_disk: list[str]) -> None:
+    """The audit log is one chain of saves, and each version seen on disk has its entry."""
+    audit = store.read_audit_log(path)
+    for earlier, later in itertools.pairwise(audit):
+        assert later["previous_fingerprint"] == earlier["fingerprint"], "a save is missing from the audit log"
+    audited = {entry["fingerprint"] for entry in audit} | {audit[0]["previous_fingerprint"]} if audit else set()
+    missing = [fp for fp in versions_on_disk if fp not in audited]
+    assert not missing, f"{len(missing)} version(s) of the file were on disk without an audit entry"
+    assert not audit or audit[-1]["fingerprint"] == store.file_fingerprint(path)
+
+
 @pytest.fixture(scope="module")
 def forker() -> Iterator[Forker]:
     server = Forker()
@@ -120,20 +160,29 @@ def test_sigkill_at_random_moments_leaves_old_or_new_valid_file(tmp_path: Path, 
     clinics.loc[0, "phone"] = "312-555-0102"
     version_b = clinics_to_csv_bytes(clinics)
     path.write_bytes(version_a)
+    fingerprints = {store.fingerprint_bytes(v) for v in (version_a, version_b)}
 
+    # Each round kills a worker only after it has replaced the file at least once (progress, not a
+    # clock, decides when), then at a random moment of the saves that follow. However slow the
+    # machine, every round saves, and each assertion is about what that kill left behind.
     rng = random.Random(20261127)
-    seen = set()
-    for _ in range(25):
+    rounds = 25
+    seen_on_disk = []
+    for _ in range(rounds):
+        start = path.read_bytes()
         pid = forker.fork("toggle", str(path))
-        time.sleep(rng.uniform(0.005, 0.25))
+        wait_for(lambda start=start: path.read_bytes() != start, "the worker replaced the file")
+        time.sleep(rng.uniform(0, 0.03))
         os.kill(pid, signal.SIGKILL)
         wait_gone(pid)
         data = path.read_bytes()
         assert data in (version_a, version_b)
         assert parse_clinics_csv(data).ok
-        seen.add(data)
-    saves = len(store.read_audit_log(path))
-    assert saves >= 10 and seen == {version_a, version_b}, "the workers should have completed many saves"
+        seen_on_disk.append(store.fingerprint_bytes(data))
+        assert_every_version_audited(path, seen_on_disk)
+    audit = store.read_audit_log(path)
+    assert len(audit) >= rounds  # at least one save per round, each with its entry
+    assert {entry["fingerprint"] for entry in audit} == fingerprints
     assert 1 <= len(store.list_backups(path)) <= store.BACKUPS_KEPT
     # The lock died with its holder: the next save goes through and sweeps temp files left behind.
     snapshot = store.read_snapshot(path)
@@ -142,6 +191,42 @@ def test_sigkill_at_random_moments_leaves_old_or_new_valid_file(tmp_path: Path, 
     after.loc[1, "phone"] = "312-555-0199"
     assert store.save_clinics(path, after, snapshot.fingerprint, "after", lock_timeout_seconds=5).saved
     assert not list(path.parent.glob(".*.tmp")) and not list((path.parent / "backups").glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_sigkill_at_the_rename_leaves_no_version_without_its_audit_entry(tmp_path: Path, forker: Forker,
+                                                                         where: str) -> None:
+    """A kill right after the rename used to leave the new version on disk with no audit line."""
+    path = copy_of_clinics(tmp_path, rows=12)
+    snapshot = store.read_snapshot(path)
+    assert snapshot.result.clinics is not None
+    first = store.save_clinics(path, snapshot.result.clinics.assign(phone="312-555-0150"), snapshot.fingerprint,
+                               "first")  # a history to chain on
+    backups_before = [b.path for b in store.list_backups(path)]
+    marker = tmp_path / "stopped"
+    pid = forker.fork("stop_at_rename", str(path), "312-555-0177", where, str(marker))
+    wait_for(marker.exists, f"the saver reached the rename ({where})")
+    os.kill(pid, signal.SIGKILL)
+    wait_gone(pid)
+
+    on_disk = store.file_fingerprint(path)
+    assert read_clinics_csv(path).ok
+    audit = store.read_audit_log(path)  # resolves the killed save: nobody holds the lock now
+    assert audit[-1]["fingerprint"] == on_disk, "the version on disk has no audit entry"
+    if where == "after":
+        assert on_disk != first.fingerprint
+        assert [e["staff"] for e in audit] == ["first", "stopped saver"] and audit[-1]["status"] == "recovered"
+        assert [b.staff for b in store.list_backups(path)] == ["stopped saver", "first"]
+    else:
+        assert on_disk == first.fingerprint
+        assert [e["staff"] for e in audit] == ["first"]
+        assert [b.path for b in store.list_backups(path)] == backups_before  # its backup copy is gone
+    assert not list(path.parent.glob(".*.tmp"))
+    # The next save chains on the version on disk.
+    snapshot = store.read_snapshot(path)
+    assert snapshot.result.clinics is not None
+    store.save_clinics(path, snapshot.result.clinics.assign(phone="312-555-0188"), snapshot.fingerprint, "next")
+    assert_every_version_audited(path, [first.fingerprint, on_disk, store.file_fingerprint(path) or ""])
 
 
 def test_concurrent_savers_lose_no_update(small_csv: Path, tmp_path: Path, forker: Forker) -> None:

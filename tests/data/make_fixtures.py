@@ -90,6 +90,12 @@ def main() -> None:
         ROWS[2], "id", "cambridge-example"), "city", "Cambridge"), "state", "MA"), "zip", "02139-4307"),
         "lat", "42.3647"), "lon", "-71.1042")
     write("007-valid-zip-plus4-leading-zero.csv", lines(ROWS[0], with_cell(cambridge, "phone", "(617) 555 0123")))
+    excel_notes = "“Clínica” \u2013 se habla español; ¿preguntas? «Llame» al Nº 2; Brand® fee £10; Muñoz, Peña; café"
+    write(
+        "008-valid-excel-windows-1252-punctuation.csv",
+        lines(ROWS[0], with_cell(ROWS[1], "notes", excel_notes.replace(",", "")), ROWS[2]).replace("\n", "\r\n")
+        .encode("cp1252"),
+    )
     write("010-empty.csv", "")
     write("011-header-only.csv", HEADER + "\n")
     write("012-missing-column.csv", lines(*(join(cells(r)[:-1]) for r in ROWS), header=join(header[:-1])))
@@ -108,6 +114,9 @@ def main() -> None:
     write("020-excel-workbook.csv", b"PK\x03\x04\x14\x00\x06\x00 not really a csv")
     write("021-bad-dates-and-ids.csv", lines(
         with_cell(ROWS[0], "source_date", "06/29/2023"), with_cell(ROWS[1], "id", "Symetria Houston"), ROWS[2]))
+    polish = lines(ROWS[0], with_cell(ROWS[1], "notes", "Mówimy po polsku: Łódź; Gdańsk"), ROWS[2])
+    write("022-polish-iso-8859-2.csv", polish.encode("iso8859_2"))
+    write("023-polish-windows-1250.csv", polish.replace("\n", "\r\n").encode("cp1250"))
 
 
 if __name__ == "__main__":
