@@ -14,16 +14,15 @@ from hypothesis import strategies as st
 
 from clinic_finder import finder
 from clinic_finder.csvfile import clinics_frame, clinics_to_csv_bytes, csv_text, parse_clinics_csv, validate_records
-from clinic_finder.schema import COLUMNS
+from clinic_finder.schema import COLUMN_INFO, COLUMNS, SERVICE_COLUMNS
 
 BASE = {
+    **{c: "unknown" if c in SERVICE_COLUMNS else "" for c in COLUMNS},
     "id": "symetria-recovery-chicago", "name": "Symetria Recovery", "site": "Chicago",
-    "address": "3934 North Lincoln Avenue", "address2": "", "city": "Chicago", "state": "IL", "zip": "60613",
-    "phone": "866-440-7429", "intake_phone": "", "website": "", "lat": "41.9543", "lon": "-87.6575",
-    "location_precision": "zip", "iop": "yes", "evening": "yes", "morning": "yes", "virtual": "yes",
-    "buprenorphine": "yes", "naltrexone": "yes", "vivitrol": "yes", "methadone": "yes", "mental_health": "yes",
-    "spanish": "no", "medicaid": "no", "medicare": "no", "private_insurance": "yes", "sliding_fee": "yes",
-    "source": "SAMHSA 2023", "last_verified": "2023-06-29", "notes": "",
+    "address": "3934 North Lincoln Avenue", "city": "Chicago", "state": "IL", "zip": "60613",
+    "phone": "866-440-7429", "lat": "41.9543", "lon": "-87.6575", "location_precision": "zip", "iop": "yes",
+    "evening": "yes", "morning": "yes", "virtual": "yes", "spanish": "no", "medicaid": "no",
+    "source": "SAMHSA 2023", "source_date": "2023-06-29",
 }  # fmt: skip
 FREE_TEXT = ("name", "site", "address", "address2", "city", "source", "notes")
 
@@ -140,4 +139,5 @@ def test_results_download_round_trips_any_text(rows: list[dict[str, str]]) -> No
     assert len(read) == len(rows)
     for got, row in zip(read, rows, strict=True):
         for column, value in row.items():
-            assert got[column] == finder.neutralise_formula(value)
+            # The download's headers are the columns' labels (in the visitor's language).
+            assert got[COLUMN_INFO[column].label] == finder.neutralise_formula(value)
