@@ -1,0 +1,104 @@
+"""Accessibility in a real browser: axe-core finds no serious or critical WCAG violation on any page, and a
+keyboard alone reaches the search, the filters, the results and their call links, in that order.
+
+axe-core is vendored under tests/vendor/ (see its PROVENANCE.md) and injected into each page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser import ARTIFACTS, ROOT, streamlit_server
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+CARDS = '[class*="st-key-result-"], [class*="st-key-maybe-"]'
+# What each page shows when it has finished drawing.
+PAGES = [
+    ("finder with results", "/?zip=77040&services=evening,buprenorphine&payment=medicaid", CARDS),
+    ("finder, first visit", "/", CARDS),
+    ("explainer page", "/What_is_an_IOP", "[id='sources']"),
+    ("medications page", "/Medications_and_mental_health", "[id='sources']"),
+    ("glossary", "/Glossary", "[id='sources']"),
+    ("staff sign-in", "/Staff", "[data-testid='stTextInput']"),
+    ("suggest a correction", "/Suggest_a_correction?clinic=symetria-recovery-chicago", "[data-testid='stTextArea']"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("data")
+    data = folder / "clinics.csv"
+    shutil.copyfile(ROOT / "data" / "clinics.csv", data)
+    env = {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data),
+           "CLINIC_FINDER_ACCOUNTS": str(folder / "accounts.json")}
+    with streamlit_server("app.py", env) as base:
+        yield base
+
+
+def axe_violations(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                            nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+        }"""
+    )
+
+
+@pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_no_serious_or_critical_axe_violation(server: str, browser: Browser, name: str, path: str, ready: str,
+                                              width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(server + path)
+        page.locator(ready).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)  # let late elements (the map frame, icons) settle
+        violations = axe_violations(page)
+        if violations:
+            page.screenshot(path=str(ARTIFACTS / f"axe-{name.replace(' ', '-')}-{width}.png"))
+        assert violations == [], violations
+    finally:
+        context.close()
+
+
+def test_keyboard_alone_reaches_search_filters_results_and_call_links_in_order(server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?zip=60613&services=evening")
+        page.locator(CARDS).first.wait_for(timeout=60_000)
+        page.get_by_label("ZIP code or place").focus()
+        reached: list[str] = []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate(
+                """() => {
+                    const e = document.activeElement;
+                    if (!e) return '';
+                    if (e.closest('.st-key-finder-form [data-testid="stExpander"]') && e.tagName === 'SUMMARY')
+                        return 'filters';
+                    if (e.classList.contains('cf-call')) return 'call';
+                    if (e.closest('.cf-card')) return 'card';
+                    if (e.closest('.st-key-finder-form')) return 'form';
+                    return e.tagName.toLowerCase();
+                }"""
+            ))
+            if reached.count("call") >= 2:
+                break
+        assert "filters" in reached and "call" in reached, reached
+        assert reached.index("filters") < reached.index("card") <= reached.index("call"), reached
+        # The focused call link is visibly marked (not only by colour).
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", ""), outline
+    finally:
+        context.close()
