@@ -5,7 +5,8 @@ Starts K Streamlit processes of the app on free local ports (127.0.0.1 only), re
 foreground until Ctrl-C (or SIGTERM), then stops everything it started. nginx serves Streamlit's frontend,
 the map component's files and the app's ./static from disk (with .gz copies made once and kept in
 `.serve-cache/`), and passes /_stcore/ (health, the session websocket, uploads) and /media/ to the
-processes, sticky by cookie. The staff save lock is a file beside the data file, so all processes share it.
+processes, sticky by cookie. The staff save lock is a file beside the data file, so all processes share it;
+the staff geocoder's per-process rate limit is divided between the processes.
 
 The tests and `make bench` use `serve()` and `streamlit_process()` from here.
 """
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 CACHE_DIR = ROOT / ".serve-cache"
 AFFINITY_COOKIE = "iop_backend"
+GEOCODER_DELAY_VARIABLE = "CLINIC_FINDER_GEOCODER_MIN_DELAY"
 COMPRESSIBLE = frozenset({".js", ".mjs", ".css", ".html", ".json", ".svg", ".txt", ".csv"})
 
 # How every Streamlit process is run here: local only, no file watching (nothing is edited in place on a
@@ -149,6 +151,17 @@ def _user_line() -> str:
     return f"user {pwd.getpwuid(stat.st_uid).pw_name} {grp.getgrgid(stat.st_gid).gr_name};"
 
 
+def geocoder_share(backends: int, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Staff geocoding is rate-limited per process (1 request/s for Nominatim): with K processes each waits
+    K times as long, so all of them together stay within the limit. Kept as set if set."""
+    environ = dict(os.environ) if environ is None else environ
+    if environ.get(GEOCODER_DELAY_VARIABLE):
+        return {}
+    from clinic_finder.geocode import GeocoderSettings
+
+    return {GEOCODER_DELAY_VARIABLE: f"{GeocoderSettings().min_delay_seconds * backends:g}"}
+
+
 def healthy(base_url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=timeout) as response:
@@ -242,6 +255,7 @@ def serve(
 ) -> Iterator[Served]:
     """nginx on `listen` (default: a free port on 127.0.0.1) in front of `backends` processes of `script`."""
     script_path = (ROOT / script).resolve()
+    env = {**geocoder_share(backends), **(env or {})}
     listen = listen or f"127.0.0.1:{free_port()}"
     port = listen.rsplit(":", 1)[-1]
     with ExitStack() as stack:

@@ -186,3 +186,8 @@ def test_the_template_is_filled_in_at_start(tmp_path: Path) -> None:
     assert "listen 127.0.0.1:8080;" in config and f"alias {tmp_path}/app/;" in config
     directives = [line.split("#")[0].strip() for line in config.splitlines()]
     assert "hash $iop_affinity consistent;" in directives and not any("ip_hash" in d for d in directives)
+
+
+def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
+    assert deploy_serve.geocoder_share(3, {}) == {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "3"}
+    assert deploy_serve.geocoder_share(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"}) == {}  # as set
