@@ -350,28 +350,38 @@ def rows(made: Sequence[Setup], backends: int, loads: int) -> list[Row]:
 
 def run(
     loads: int = 10, sizes: Sequence[int] = (20, 50), backends: int = 2, deadline_seconds: float = 120.0,
-    log_dir: Path = ROOT / "test-artifacts",
+    log_dir: Path = ROOT / "test-artifacts", browser=None,  # type: ignore[no-untyped-def]
 ) -> list[Row]:
-    """Start the four set-ups, measure first loads (interleaved) and bursts, and return the table's rows."""
-    from playwright.sync_api import sync_playwright
+    """Start the four set-ups, measure first loads (interleaved) and bursts, and return the table's rows.
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS
-
+    `browser`: a Playwright Chromium to use (the tests' own); by default Debian's Chromium is launched here.
+    """
     with setups(backends, log_dir) as made:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                for setup in made:  # a process's first load fills its caches: each one has it before we count
-                    for backend_url in setup.backend_urls:
-                        first_load(browser, setup, record=False, base_url=backend_url)
-                for _ in range(loads):
-                    for setup in made:
-                        first_load(browser, setup)
-            finally:
-                browser.close()
-        # (after Playwright, whose sync API keeps an event loop of its own running)
+        if browser is not None:
+            _first_loads(browser, made, loads)
+        else:
+            from playwright.sync_api import sync_playwright
+
+            from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+            with sync_playwright() as playwright:
+                launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    _first_loads(launched, made, loads)
+                finally:
+                    launched.close()
+        # (after Playwright's sync API has let go of the thread's event loop, or in a thread of their own)
         for n in sizes:
             for setup in made:
                 setup.bursts[n] = burst(setup.base_url, n, setup.query, deadline_seconds)
                 time.sleep(SETTLE_SECONDS)
     return rows(made, backends, loads)
+
+
+def _first_loads(browser, made: Sequence[Setup], loads: int) -> None:  # type: ignore[no-untyped-def]
+    for setup in made:  # a process's first load fills its caches: each one has it before we count
+        for backend_url in setup.backend_urls:
+            first_load(browser, setup, record=False, base_url=backend_url)
+    for _ in range(loads):
+        for setup in made:
+            first_load(browser, setup)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import Browser
 
 import bench
 import loadbench
@@ -63,8 +66,8 @@ def test_a_raw_session_speaks_streamlits_protocol_and_sees_a_full_run() -> None:
     assert gone.dropped and gone.error
 
 
-def test_tiny_run_measures_all_four_setups(tmp_path) -> None:
-    rows = loadbench.run(loads=1, sizes=(2,), backends=2, log_dir=tmp_path)
+def test_tiny_run_measures_all_four_setups(tmp_path: Path, browser: Browser) -> None:
+    rows = loadbench.run(loads=1, sizes=(2,), backends=2, log_dir=tmp_path, browser=browser)
     assert len(rows) == 4
     for row in rows[:2]:
         assert row.value.count("CPU-s") >= 2 and "x bare" in row.value
