@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: install browser run test bench lint data messages
+.PHONY: install browser run serve test bench lint data messages
 
 install: $(VENV)/.installed
 
@@ -14,23 +14,33 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline), and
+# Debian's nginx for `make serve`, its test and the bench (nginx lives in /usr/sbin, not on every PATH).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx; }
 
 run: install
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# Production-style: nginx on SERVE_PORT in front of BACKENDS Streamlit processes (README, "Serving many visitors").
+SERVE_PORT ?= 8080
+BACKENDS ?= 2
+serve: install browser
+	$(BIN)/python -m deploy.serve --listen $(SERVE_PORT) --backends $(BACKENDS)
+
 test: install browser lint
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install browser
 	$(BIN)/python -m bench
 
 lint: install
-	$(BIN)/ruff check clinic_finder views tests app.py pages bench.py
+	$(BIN)/ruff check clinic_finder views tests app.py pages bench.py deploy loadbench
 
 # Rebuild data/clinics.csv from the committed SAMHSA workbook (byte-for-byte reproducible).
 data: install

@@ -11,6 +11,8 @@ The national table is imported once from the committed workbook and cached under
 (git-ignored), keyed on the workbook's sha256.
 
 * The finder page: warm reruns through AppTest at both sizes, and the same page built the naive way.
+* Serving (a second table, `loadbench`): server CPU per first page load and bursts of 20 and 50 visitors'
+  sessions, the finder beside a bare Streamlit page, direct and behind nginx (`deploy.serve`).
 """
 
 from __future__ import annotations
@@ -390,11 +392,34 @@ def run_table(data: BenchData, repeats: Repeats, workdir: Path | None = None) ->
     return render_table(row for part in parts for row in part.rows())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="few repetitions (a rough figure in ~2 minutes)")
-    args = parser.parse_args(argv)
-    repeats = QUICK if args.quick else Repeats()
+@dataclass(frozen=True)
+class Serving:
+    """The serving table's sizes: fresh page loads per set-up, burst sizes, Streamlit processes behind nginx."""
+
+    loads: int = 10
+    sizes: tuple[int, ...] = (20, 50)
+    backends: int = 2
+
+
+SERVING = Serving()
+SERVING_QUICK = Serving(loads=3)
+
+
+def serving_table(serving: Serving) -> None:
+    import loadbench
+
+    print(
+        f"\nServing: Streamlit processes' CPU (utime + stime from /proc) per first page load in Chromium, and "
+        f"websocket sessions arriving together; the bare page is Streamlit holding an empty st_folium map "
+        f"(`{loadbench.BARE_PAGE}`). Direct = one `streamlit run`; behind nginx = `deploy.serve` with "
+        f"{serving.backends} processes. Sessions are dropped when the connection fails or closes (keep-alive "
+        f"pings unanswered for 20 s) or no run finishes in 120 s.\n",
+        flush=True,
+    )
+    print(render_table(loadbench.run(serving.loads, serving.sizes, serving.backends)))
+
+
+def code_table(repeats: Repeats) -> None:
     data = load_data()
     print(
         f"Python {sys.version.split()[0]}, pandas {pd.__version__}; medians of interleaved repetitions "
@@ -406,6 +431,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         print(run_table(data, repeats, Path(workdir)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few repetitions (a rough figure in ~2 minutes)")
+    parser.add_argument("--serving-only", action="store_true", help="only the serving table (says so)")
+    args = parser.parse_args(argv)
+    repeats = QUICK if args.quick else Repeats()
+    if not args.serving_only:
+        code_table(repeats)
+    else:
+        print("(--serving-only: the search, map and page-rerun table was not run)\n")
+    serving_table(SERVING_QUICK if args.quick else SERVING)
     return 0
 
 

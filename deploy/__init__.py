@@ -1,0 +1,1 @@
+"""Serving the finder to many visitors: nginx in front of several Streamlit processes (`make serve`)."""

@@ -1,0 +1,387 @@
+"""`make bench`'s serving figures: what a first page load costs the server, and bursts of visitors.
+
+Four set-ups run side by side: the bare page (`loadbench/bare_map.py`, Streamlit holding an empty
+`st_folium` map) and the finder, each direct (one Streamlit process) and behind nginx (`deploy.serve`,
+several processes).
+
+* CPU-seconds per first page load: user + system time of the set-up's Streamlit processes, read from
+  /proc before and after each fresh Chromium page load (a new browser context: nothing cached) until the
+  page shows (finder: result cards and map markers; bare page: the map) and one second more for the server
+  to finish; summed over N loads and divided by N. Loads are interleaved across the set-ups, and every
+  process has served one page before counting starts. Behind nginx, nginx's own CPU is given too.
+* Bursts: N raw websocket sessions arriving together, speaking Streamlit's own protocol as the browser
+  does (GET /_stcore/health and host-config, open /_stcore/stream with the "streamlit" subprotocol and the
+  XSRF token, send a rerun_script BackMsg with the page's query string, read ForwardMsgs until
+  script_finished). Reported: p50 and p95 time to the first full script run, and dropped sessions (the
+  connection failed or closed, or no finished run within the deadline). Keep-alive pings as the
+  `websockets` client's defaults (every 20 s, 20 s to answer), so a server too busy to answer drops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from bench import Row
+from deploy.serve import ROOT, serve, streamlit_process
+
+T = TypeVar("T")
+BARE_PAGE = "loadbench/bare_map.py"
+FINDER = "app.py"
+FINDER_QUERY = "zip=60613&services=evening"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+RATIO_TARGET = 1.1
+SETTLE_SECONDS = 1.0  # after a page load, for the server to finish (session end included) before reading CPU
+
+
+# ---- one Streamlit session over a raw websocket ----
+
+
+@dataclass
+class SessionResult:
+    """One visitor's session: seconds to the first finished script run, or why it was dropped."""
+
+    seconds: float | None
+    error: str | None = None
+    messages: int = 0
+    reported: bool = field(default=False, repr=False)
+
+    @property
+    def dropped(self) -> bool:
+        return self.seconds is None
+
+
+async def _http_get(base_url: str, path: str, cookies: dict[str, str]) -> tuple[int, bytes]:
+    """A plain HTTP/1.1 GET (one connection, closed after); stores any Set-Cookie in `cookies`."""
+    url = urlsplit(base_url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port or 80)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    request = f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n"
+    if cookie:
+        request += f"Cookie: {cookie}\r\n"
+    writer.write((request + "\r\n").encode("latin-1"))
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "set-cookie":
+            # Streamlit's XSRF cookie value holds "|", which SimpleCookie refuses: take name=value by hand.
+            pair = value.strip().split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            cookies[key.strip()] = val.strip()
+    return status, body
+
+
+async def open_session(
+    base_url: str, query_string: str = FINDER_QUERY, deadline_seconds: float = 120.0,
+    cookies: dict[str, str] | None = None, keep_open: asyncio.Event | None = None,
+    on_result: Callable[[SessionResult], None] | None = None,
+) -> SessionResult:
+    """Open one session as the browser does and wait for its first full script run.
+
+    With `keep_open`, the websocket stays open (a visitor still on the page) until that event is set;
+    `on_result` hears the result as soon as it is known.
+    """
+    result = await _open_session(base_url, query_string, deadline_seconds, cookies, keep_open, on_result)
+    if on_result is not None and not result.reported:
+        on_result(result)
+    return result
+
+
+async def _open_session(
+    base_url: str, query_string: str, deadline_seconds: float, cookies: dict[str, str] | None,
+    keep_open: asyncio.Event | None, on_result: Callable[[SessionResult], None] | None,
+) -> SessionResult:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import connect as ws_connect
+
+    start = time.perf_counter()
+    cookies = {} if cookies is None else cookies
+    messages = 0
+    ws = None
+    try:
+        async with asyncio.timeout(deadline_seconds):
+            for path in ("/_stcore/health", "/_stcore/host-config"):
+                status, _ = await _http_get(base_url, path, cookies)
+                if status != 200:
+                    return SessionResult(None, f"GET {path}: HTTP {status}")
+            protocols = ["streamlit", cookies.get("_streamlit_xsrf", "")]
+            ws = await ws_connect(
+                "ws" + base_url.removeprefix("http") + "/_stcore/stream", subprotocols=[p for p in protocols if p],
+                origin=base_url, additional_headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+                ping_interval=20, ping_timeout=20, open_timeout=None, max_size=None,
+            )  # fmt: skip
+            rerun = BackMsg()
+            rerun.rerun_script.query_string = query_string
+            info = rerun.rerun_script.context_info
+            info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
+            info.url, info.is_embedded, info.color_scheme = base_url + "/", False, "light"
+            await ws.send(rerun.SerializeToString())
+            while True:
+                message = ForwardMsg()
+                message.ParseFromString(await ws.recv())
+                messages += 1
+                if message.WhichOneof("type") != "script_finished":
+                    continue
+                if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    break
+                if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    return SessionResult(None, "script failed to compile", messages)
+        result = SessionResult(time.perf_counter() - start, None, messages)
+        if on_result is not None:
+            on_result(result)
+            result.reported = True
+        if keep_open is not None:
+            await keep_open.wait()
+        return result
+    except TimeoutError:
+        return SessionResult(None, f"no finished run in {deadline_seconds:g} s", messages)
+    except Exception as error:  # a dropped connection, a refused handshake, a reset: all count as dropped
+        return SessionResult(None, f"{type(error).__name__}: {error}", messages)
+    finally:
+        if ws is not None:
+            await ws.close()
+
+
+@dataclass
+class Burst:
+    """N sessions arriving together at one set-up."""
+
+    sessions: list[SessionResult]
+
+    @property
+    def times(self) -> list[float]:
+        return sorted(s.seconds for s in self.sessions if s.seconds is not None)
+
+    @property
+    def dropped(self) -> int:
+        return sum(s.dropped for s in self.sessions)
+
+    def percentile(self, p: float) -> float | None:
+        """Nearest-rank percentile of the finished sessions' times (None if none finished)."""
+        times = self.times
+        if not times:
+            return None
+        rank = max(1, -(-len(times) * p // 100))  # ceil(n * p / 100)
+        return times[int(rank) - 1]
+
+
+async def _burst(base_url: str, n: int, query_string: str, deadline_seconds: float) -> Burst:
+    # Everyone stays on the page (websocket open) until the last one has their results or was dropped.
+    everyone_done = asyncio.Event()
+    known = 0
+
+    def counted(result: SessionResult) -> None:
+        nonlocal known
+        known += 1
+        if known == n:
+            everyone_done.set()
+
+    sessions = [
+        open_session(base_url, query_string, deadline_seconds, keep_open=everyone_done, on_result=counted)
+        for _ in range(n)
+    ]
+    return Burst(list(await asyncio.gather(*sessions)))
+
+
+def _run(coroutine: Coroutine[object, object, T]) -> T:
+    # In a thread of its own: the caller may be inside an event loop (Playwright's sync API keeps one).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def burst(base_url: str, n: int, query_string: str = FINDER_QUERY, deadline_seconds: float = 120.0) -> Burst:
+    """N sessions opened at once against `base_url`; each waits for its first finished script run."""
+    return _run(_burst(base_url, n, query_string, deadline_seconds))
+
+
+def session(
+    base_url: str, query_string: str = FINDER_QUERY, deadline_seconds: float = 120.0,
+    cookies: dict[str, str] | None = None,
+) -> SessionResult:
+    """One session (see `open_session`), from synchronous code."""
+    return _run(open_session(base_url, query_string, deadline_seconds, cookies))
+
+
+# ---- CPU per first page load ----
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of these processes so far (their threads included), from /proc."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+@dataclass
+class Setup:
+    """One page served one way, with what was measured on it."""
+
+    page: str  # "bare" or "finder"
+    mode: str  # "direct" or "proxy"
+    base_url: str
+    pids: list[int]
+    backend_urls: list[str]
+    nginx_pids: Callable[[], list[int]] = list
+    cpu: list[float] = field(default_factory=list)
+    nginx_cpu: list[float] = field(default_factory=list)
+    bursts: dict[int, Burst] = field(default_factory=dict)
+
+    @property
+    def query(self) -> str:
+        return FINDER_QUERY if self.page == "finder" else ""
+
+    def page_url(self, base_url: str | None = None) -> str:
+        base = base_url or self.base_url
+        return f"{base}/?{self.query}" if self.query else f"{base}/"
+
+
+def page_shown(page, setup: Setup) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page a visitor came for is on screen."""
+    frame = page.frame_locator(MAP_FRAME)
+    if setup.page == "finder":
+        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=60_000)
+        frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=60_000)
+    else:
+        frame.locator(".leaflet-container").first.wait_for(timeout=60_000)
+
+
+def first_load(browser, setup: Setup, record: bool = True, base_url: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """One visitor's first page load in a fresh browser context; records the server CPU it cost."""
+    before, nginx_before = cpu_seconds(setup.pids), cpu_seconds(setup.nginx_pids())
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(setup.page_url(base_url))
+        page_shown(page, setup)
+    finally:
+        context.close()
+    time.sleep(SETTLE_SECONDS)
+    if record:
+        setup.cpu.append(cpu_seconds(setup.pids) - before)
+        setup.nginx_cpu.append(cpu_seconds(setup.nginx_pids()) - nginx_before)
+
+
+# ---- the four set-ups ----
+
+
+@contextmanager
+def setups(backends: int, log_dir: Path) -> Iterator[list[Setup]]:
+    """The bare page and the finder, each direct and behind nginx with `backends` processes, all running."""
+    with ExitStack() as stack:
+        data = Path(tempfile.mkdtemp(prefix="loadbench-"))
+        stack.callback(shutil.rmtree, data, ignore_errors=True)
+        shutil.copyfile(ROOT / "data" / "clinics.csv", data / "clinics.csv")
+        env = {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data / "clinics.csv")}
+        log_dir.mkdir(parents=True, exist_ok=True)
+        made: list[Setup] = []
+        for page, script in (("bare", BARE_PAGE), ("finder", FINDER)):
+            log = stack.enter_context((log_dir / f"loadbench-{page}.log").open("w"))
+            direct = stack.enter_context(streamlit_process(script, env, log))
+            made.append(Setup(page, "direct", direct.url, [direct.process.pid], [direct.url]))
+            proxied = stack.enter_context(serve(script, backends, env=env, log=log))
+            made.append(Setup(page, "proxy", proxied.url, [b.process.pid for b in proxied.backends],
+                              [b.url for b in proxied.backends], proxied.nginx_pids))  # fmt: skip
+        yield made
+
+
+# ---- the table ----
+
+
+def per_load(values: list[float]) -> float:
+    """CPU-seconds per load: the total over all measured loads divided by their number."""
+    return sum(values) / len(values)
+
+
+def _cpu(values: list[float]) -> str:
+    return f"{per_load(values):.3f} CPU-s"
+
+
+def _burst_text(burst: Burst) -> str:
+    p50, p95 = burst.percentile(50), burst.percentile(95)
+    times = "no session finished" if p50 is None or p95 is None else f"p50 {p50:.2f} s / p95 {p95:.2f} s"
+    return f"{times}, {burst.dropped} dropped"
+
+
+def rows(made: Sequence[Setup], backends: int, loads: int) -> list[Row]:
+    """The serving rows of `make bench`: first-load CPU and bursts, bare page beside the finder."""
+    by = {(s.page, s.mode): s for s in made}
+    out: list[Row] = []
+    for mode, how in (("direct", "direct (1 Streamlit process)"),
+                      ("proxy", f"behind nginx ({backends} Streamlit processes)")):  # fmt: skip
+        bare, finder = by["bare", mode], by["finder", mode]
+        ratio = per_load(finder.cpu) / per_load(bare.cpu)
+        value = f"{_cpu(bare.cpu)} vs {_cpu(finder.cpu)} ({ratio:.2f}x bare)"
+        if mode == "proxy":
+            value += f"; nginx {_cpu(bare.nginx_cpu)} vs {_cpu(finder.nginx_cpu)}"
+        out.append(Row(
+            f"first page load, {how}: Streamlit CPU per load ({loads} fresh Chromium loads each), bare page vs "
+            f"finder `/?{FINDER_QUERY}`", value, f"finder ≤ {RATIO_TARGET:g}x bare", ratio <= RATIO_TARGET,
+        ))  # fmt: skip
+    sizes = sorted({n for s in made for n in s.bursts})
+    for n in sizes:
+        for mode, how in (("direct", "direct"), ("proxy", f"behind nginx ({backends} processes)")):
+            bare, finder = by["bare", mode], by["finder", mode]
+            target, met = ("0 dropped (finder)", finder.bursts[n].dropped == 0) if mode == "proxy" else ("", None)
+            out.append(Row(
+                f"{n} websocket sessions arriving together, {how}: time to first full script run, bare page; finder",
+                f"bare: {_burst_text(bare.bursts[n])}; finder: {_burst_text(finder.bursts[n])}", target, met,
+            ))  # fmt: skip
+    return out
+
+
+def run(
+    loads: int = 10, sizes: Sequence[int] = (20, 50), backends: int = 2, deadline_seconds: float = 120.0,
+    log_dir: Path = ROOT / "test-artifacts", browser=None,  # type: ignore[no-untyped-def]
+) -> list[Row]:
+    """Start the four set-ups, measure first loads (interleaved) and bursts, and return the table's rows.
+
+    `browser`: a Playwright Chromium to use (the tests' own); by default Debian's Chromium is launched here.
+    """
+    with setups(backends, log_dir) as made:
+        if browser is not None:
+            _first_loads(browser, made, loads)
+        else:
+            from playwright.sync_api import sync_playwright
+
+            from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+            with sync_playwright() as playwright:
+                launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    _first_loads(launched, made, loads)
+                finally:
+                    launched.close()
+        # (after Playwright's sync API has let go of the thread's event loop, or in a thread of their own)
+        for n in sizes:
+            for setup in made:
+                setup.bursts[n] = burst(setup.base_url, n, setup.query, deadline_seconds)
+                time.sleep(SETTLE_SECONDS)
+    return rows(made, backends, loads)
+
+
+def _first_loads(browser, made: Sequence[Setup], loads: int) -> None:  # type: ignore[no-untyped-def]
+    for setup in made:  # a process's first load fills its caches: each one has it before we count
+        for backend_url in setup.backend_urls:
+            first_load(browser, setup, record=False, base_url=backend_url)
+    for _ in range(loads):
+        for setup in made:
+            first_load(browser, setup)

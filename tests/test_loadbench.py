@@ -1,0 +1,75 @@
+"""The serving bench's machinery on a tiny scale: structure and behaviour, never speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+import bench
+import loadbench
+from deploy.serve import streamlit_process
+from tests.browser import ARTIFACTS
+
+
+def finished(*seconds: float | None) -> loadbench.Burst:
+    return loadbench.Burst([loadbench.SessionResult(s, None if s is not None else "dropped") for s in seconds])
+
+
+def test_percentiles_are_nearest_rank_over_finished_sessions_and_drops_are_counted() -> None:
+    burst = finished(*[float(n) for n in range(10, 0, -1)], None, None)
+    assert (burst.percentile(50), burst.percentile(95), burst.percentile(100)) == (5.0, 10.0, 10.0)
+    assert burst.dropped == 2
+    assert finished(None).percentile(50) is None
+
+
+def test_cpu_per_load_is_the_total_over_the_loads() -> None:
+    assert loadbench.per_load([0.1, 0.3, 0.2]) == pytest.approx(0.2)
+
+
+def test_rows_put_the_finder_beside_the_bare_page_direct_and_behind_nginx() -> None:
+    made = []
+    for page, cpu in (("bare", 0.2), ("finder", 0.3)):
+        for mode in ("direct", "proxy"):
+            setup = loadbench.Setup(page, mode, "http://x", [1], ["http://x"], cpu=[cpu, cpu], nginx_cpu=[0.01, 0.01])
+            setup.bursts = {20: finished(1.0, 2.0), 50: finished(1.0, None if page == "finder" else 3.0)}
+            made.append(setup)
+    rows = loadbench.rows(made, backends=2, loads=2)
+    table = bench.render_table(rows).splitlines()
+    assert len(rows) == 6 and all(line.count("|") == 5 for line in table)
+    assert rows[0].measure.startswith("first page load, direct (1 Streamlit process)")
+    assert rows[0].value == "0.200 CPU-s vs 0.300 CPU-s (1.50x bare)" and rows[0].met is False
+    assert rows[1].measure.startswith("first page load, behind nginx (2 Streamlit processes)")
+    assert rows[1].value.endswith("; nginx 0.010 CPU-s vs 0.010 CPU-s")
+    assert [r.measure.split(":")[0] for r in rows[2:]] == [
+        "20 websocket sessions arriving together, direct",
+        "20 websocket sessions arriving together, behind nginx (2 processes)",
+        "50 websocket sessions arriving together, direct",
+        "50 websocket sessions arriving together, behind nginx (2 processes)",
+    ]
+    assert rows[5].value == "bare: p50 1.00 s / p95 3.00 s, 0 dropped; finder: p50 1.00 s / p95 1.00 s, 1 dropped"
+    assert (rows[3].met, rows[5].met, rows[2].met) == (True, False, None)
+
+
+def test_a_raw_session_speaks_streamlits_protocol_and_sees_a_full_run() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / "loadbench-session.log").open("w") as log, streamlit_process(loadbench.BARE_PAGE, log=log) as one:
+        result = loadbench.session(one.url, "", deadline_seconds=60)
+        assert not result.dropped, result.error
+        assert result.seconds is not None and result.seconds > 0 and result.messages >= 3
+        three = loadbench.burst(one.url, 3, "", deadline_seconds=60)
+        assert len(three.sessions) == 3 and three.dropped == 0
+        assert three.percentile(50) <= three.percentile(95)
+    # A server that is gone: the session counts as dropped, with the reason.
+    gone = loadbench.session(one.url, "", deadline_seconds=5)
+    assert gone.dropped and gone.error
+
+
+def test_tiny_run_measures_all_four_setups(tmp_path: Path, browser: Browser) -> None:
+    rows = loadbench.run(loads=1, sizes=(2,), backends=2, log_dir=tmp_path, browser=browser)
+    assert len(rows) == 4
+    for row in rows[:2]:
+        assert row.value.count("CPU-s") >= 2 and "x bare" in row.value
+    for row in rows[2:]:
+        assert row.value.count("0 dropped") == 2, row.value  # every session got its page

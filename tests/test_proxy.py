@@ -1,0 +1,193 @@
+"""The production recipe: nginx (Debian's) in front of two Streamlit processes of the finder, via deploy.serve.
+
+Static files come from nginx with caching and compression; the page works through it in Chromium; the
+affinity cookie keeps a visitor's session, and the files it made, on one process; both processes get
+visitors; nothing is logged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser
+
+import loadbench
+from deploy import serve as deploy_serve
+from tests.browser import ARTIFACTS, ROOT
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+COOKIE = deploy_serve.AFFINITY_COOKIE
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[deploy_serve.Served]:
+    data = tmp_path_factory.mktemp("data") / "clinics.csv"
+    shutil.copyfile(ROOT / "data" / "clinics.csv", data)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / "proxy-test.log").open("w") as log, deploy_serve.serve(
+        "app.py", backends=2, env={"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data)}, log=log
+    ) as running:
+        yield running
+
+
+def get(url: str, cookie: str | None = None, gzip_ok: bool = True) -> tuple[int, dict[str, str], bytes]:
+    """GET url; returns status, headers (lower-case names; Set-Cookie values joined by newlines) and the body
+    as sent (still compressed if it was)."""
+    headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
+    if cookie:
+        headers["Cookie"] = cookie
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            status, raw_headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw_headers, body = error.code, error.headers, error.read()
+    names = {name.lower() for name in raw_headers}
+    return status, {name: "\n".join(raw_headers.get_all(name) or []) for name in names}, body
+
+
+def connects(backend: deploy_serve.Backend) -> int:
+    """How many sessions this Streamlit process has seen (its own /_stcore/metrics)."""
+    _, _, body = get(f"{backend.url}/_stcore/metrics", gzip_ok=False)
+    match = re.search(r'^session_events_total\{type="connect"\} (\d+)', body.decode(), re.MULTILINE)
+    assert match, body[:500]
+    return int(match.group(1))
+
+
+def test_health_passes_through_nginx_and_sets_the_affinity_cookie(served: deploy_serve.Served) -> None:
+    status, headers, body = get(f"{served.url}/_stcore/health", gzip_ok=False)
+    assert (status, body) == (200, b"ok")
+    assert headers["server"] == "nginx"
+    assert re.search(rf"^{COOKIE}=[0-9a-f]{{32}}; Path=/; HttpOnly; SameSite=Lax$", headers["set-cookie"], re.M)
+    assert "_streamlit_xsrf=" in headers["set-cookie"]  # Streamlit's XSRF protection is on
+    status, headers, _ = get(f"{served.url}/_stcore/health", cookie=f"{COOKIE}=abc", gzip_ok=False)
+    assert status == 200 and f"{COOKIE}=" not in headers.get("set-cookie", "")  # kept, not replaced
+
+
+def test_static_files_come_from_nginx_cached_and_compressed(served: deploy_serve.Served) -> None:
+    status, headers, body = get(f"{served.url}/")
+    assert status == 200 and headers["server"] == "nginx"
+    assert headers["cache-control"] == "no-cache" and headers["content-encoding"] == "gzip"
+    index = gzip.decompress(body).decode()
+    assert '<div id="root">' in index
+
+    frontend = deploy_serve.streamlit_static_dir()
+    bundle = re.search(r'src="\./(static/js/index\.[\w-]+\.js)"', index).group(1)
+    component = deploy_serve.folium_frontend_dir()
+    component_js = re.search(r'(static/js/main\.\w+\.js)', (component / "index.html").read_text()).group(1)
+    hashed = [
+        (f"/{bundle}", frontend / bundle),
+        (f"/component/streamlit_folium.st_folium/{component_js}", component / component_js),
+    ]
+    for path, on_disk in hashed:
+        status, headers, body = get(served.url + path)
+        assert status == 200 and headers["server"] == "nginx", path
+        assert headers["content-encoding"] == "gzip", path
+        assert headers["cache-control"] == "public, max-age=31536000, immutable", path
+        assert gzip.decompress(body) == on_disk.read_bytes(), path
+
+    status, headers, body = get(f"{served.url}/app/static/vendor/leaflet-1.9.4/leaflet.js")
+    assert status == 200 and headers["server"] == "nginx"
+    assert headers["cache-control"] == "public, max-age=86400" and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == (ROOT / "static/vendor/leaflet-1.9.4/leaflet.js").read_bytes()
+
+    status, headers, body = get(f"{served.url}/component/streamlit_folium.st_folium/index.html?streamlitUrl=x")
+    assert status == 200 and headers["server"] == "nginx" and headers["cache-control"] == "no-cache"
+    assert body == (component / "index.html").read_bytes()
+
+    status, headers, body = get(f"{served.url}/{bundle}", gzip_ok=False)  # a client without gzip gets it plain
+    assert status == 200 and "content-encoding" not in headers and body == (frontend / bundle).read_bytes()
+    assert get(f"{served.url}/static/js/no-such-file.js")[0] == 404
+
+
+def test_nothing_is_logged(served: deploy_serve.Served) -> None:
+    """No access log anywhere (a search lives in the page URL); nginx writes no log files."""
+    get(f"{served.url}/?zip=60613&services=evening")
+    assert re.findall(r"^\s*access_log\s+([^;]+);", served.config, re.MULTILINE) == ["off"]
+    assert "error_log stderr" in served.config
+    assert not list(served.runtime.rglob("*.log"))
+
+
+def test_finder_page_through_the_proxy_shows_results_and_draws_markers(
+    served: deploy_serve.Served, browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    servers: dict[str, str] = {}
+    try:
+        page = context.new_page()
+        page.on("response", lambda r: servers.__setitem__(r.url, r.headers.get("server", "")))
+        page.goto(f"{served.url}/?zip=60613&services=evening")
+        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
+        page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=30_000)
+        first = page.locator('[class*="st-key-result-"]').first.get_attribute("class") or ""
+        assert "st-key-result-symetria-recovery-chicago" in first.split()
+        page.screenshot(path=str(ARTIFACTS / "proxy-finder-60613-evening.png"), full_page=True)
+        assert any(COOKIE == c["name"] for c in context.cookies())
+    finally:
+        context.close()
+    from_disk = [url for url in servers if "/static/" in url or "/component/streamlit_folium" in url]
+    assert from_disk and all(servers[url] == "nginx" for url in from_disk)
+
+
+def test_affinity_cookie_keeps_a_session_and_its_files_on_one_backend(
+    served: deploy_serve.Served, browser: Browser
+) -> None:
+    before = [connects(b) for b in served.backends]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        # The results download (a CSV) lives in the memory of the process that runs this visitor's session
+        # (a search no other test here makes, so the other process has no such file).
+        with page.expect_request(lambda r: urlsplit(r.url).path.startswith("/media/"), timeout=30_000) as download:
+            page.goto(f"{served.url}/?zip=77040&radius=50&services=medications")
+        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
+        after = [connects(b) for b in served.backends]
+        assert sorted(a - b for a, b in zip(after, before, strict=True)) == [0, 1]  # exactly one process has it
+        # With the cookie, every request reaches that process and finds the file.
+        assert all(get(download.value.url, cookie=f"{COOKIE}={cookie}")[0] == 200 for _ in range(12))
+        # Without it, each request goes to either process, so some miss (chance that none does: 2^-24).
+        assert any(get(download.value.url)[0] == 404 for _ in range(24))
+    finally:
+        context.close()
+
+
+def test_a_cookie_pins_sessions_and_both_backends_get_visitors(served: deploy_serve.Served) -> None:
+    def sessions(count: int, cookie: str | None) -> list[int]:
+        before = [connects(b) for b in served.backends]
+        for _ in range(count):
+            cookies = {COOKIE: cookie} if cookie else {}
+            result = loadbench.session(served.url, "zip=60613", 60, cookies=cookies)
+            assert not result.dropped, result.error
+        return [connects(b) - n for b, n in zip(served.backends, before, strict=True)]
+
+    assert sorted(sessions(5, "same-visitor")) == [0, 5]  # one visitor: every session on one process
+    seen = [0, 0]
+    for _ in range(30):  # visitors without a cookie are spread; chance both are not reached in 30: 2^-29
+        seen = [a + b for a, b in zip(seen, sessions(1, None), strict=True)]
+        if all(seen):
+            break
+    assert all(seen), seen
+
+
+def test_the_template_is_filled_in_at_start(tmp_path: Path) -> None:
+    config = deploy_serve.render_config(
+        listen="127.0.0.1:8080", backend_ports=[9001, 9002, 9003], runtime=tmp_path,
+        streamlit_static=tmp_path / "st", folium_frontend=tmp_path / "folium", app_static=tmp_path / "app",
+    )  # fmt: skip
+    assert not re.findall(r"@[A-Z_]+@", config)
+    assert re.findall(r"server 127\.0\.0\.1:(\d+);", config) == ["9001", "9002", "9003"]
+    assert "listen 127.0.0.1:8080;" in config and f"alias {tmp_path}/app/;" in config
+    directives = [line.split("#")[0].strip() for line in config.splitlines()]
+    assert "hash $iop_affinity consistent;" in directives and not any("ip_hash" in d for d in directives)
+
+
+def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
+    assert deploy_serve.geocoder_share(3, {}) == {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "3"}
+    assert deploy_serve.geocoder_share(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"}) == {}  # as set
