@@ -246,6 +246,26 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggestions(args: argparse.Namespace) -> int:
+    from clinic_finder import suggestions
+    from clinic_finder.i18n import _
+
+    if args.suggestions_command == "archive":
+        moved, archive = suggestions.archive_resolved(args.csv)
+        if archive is None:
+            print(_("No resolved suggestions to archive."))
+        else:
+            print(_("Moved {count} resolved suggestion(s) to {archive}; the open ones stay in the queue.")
+                  .format(count=moved, archive=archive))
+        return 0
+    entries = suggestions.read_queue(args.csv)
+    open_ = sum(1 for e in entries if e.status == "open")
+    size = suggestions.queue_path(args.csv).stat().st_size if entries else 0
+    print(_("{open} open, {resolved} resolved; the queue file uses {percent}% of its size limit.").format(
+        open=open_, resolved=len(entries) - open_, percent=round(100 * size / suggestions.MAX_QUEUE_BYTES)))
+    return 0
+
+
 def _cli_label() -> str:
     try:
         return f"cli:{getpass.getuser()}"
@@ -431,6 +451,18 @@ def build_parser() -> argparse.ArgumentParser:
                                            help="remove an account (signed out on its next click)")
     user_remove.add_argument("name")
     user_remove.set_defaults(func=cmd_user)
+
+    queue = commands.add_parser(
+        "suggestions",
+        help="the visitors' suggestion queue",
+        description="Visitors' 'suggest a correction' notes are queued in suggestions.jsonl beside the clinics "
+        "CSV and reviewed on the Staff page. 'status' counts them; 'archive' moves resolved ones to "
+        "suggestions-archive-<time>.jsonl, making room when the queue is full.",
+    )
+    queue.add_argument("suggestions_command", choices=["status", "archive"])
+    queue.add_argument("--csv", default=str(data_path()), help="the clinics CSV the queue sits beside "
+                       "(default: the app's)")
+    queue.set_defaults(func=cmd_suggestions)
 
     locator = commands.add_parser(
         "geocode",

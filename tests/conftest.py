@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from clinic_finder import DEFAULT_CLINICS_CSV, accounts, auth, geo
+from clinic_finder import DEFAULT_CLINICS_CSV, accounts, auth, geo, suggestions
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +58,10 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
         monkeypatch.delenv(name, raising=False)
     # Never the machine's own accounts file: each test gets a path of its own, with no file there yet.
     monkeypatch.setenv(accounts.ACCOUNTS_ENV_VAR, str(tmp_path / "accounts-home" / "accounts.json"))
-    for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE):
+    for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE, suggestions.LIMITER):
         throttle.reset()
     yield
-    for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE):
+    for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE, suggestions.LIMITER):
         throttle.reset()
 
 
