@@ -239,6 +239,16 @@ def save_as_account(csv_path: str | Path, account: Account, candidate: pd.DataFr
                               account=_account_pair(account))
 
 
+def restore_as_account(csv_path: str | Path, account: Account, backup_name: str,
+                       expected_fingerprint: str | None, *, typed_name: str = "",
+                       base: pd.DataFrame | None = None) -> store.SaveResult:
+    """`store.restore_backup` for a maintainer; a clinic account may not restore backups (PermissionRefused)."""
+    if not account.is_maintainer:
+        raise PermissionRefused([Problem(_("only a maintainer can restore a backup"))])
+    return store.restore_backup(csv_path, backup_name, expected_fingerprint, audit_label(account, typed_name),
+                                base=base, account=_account_pair(account))
+
+
 def _save_row(csv_path: str | Path, account: Account, clinic_id: str, base: pd.DataFrame, action: str,
               build: Callable[[pd.DataFrame], pd.DataFrame], typed_name: str, today: dt.date | None,
               now: dt.datetime | None) -> store.SaveResult:

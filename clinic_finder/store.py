@@ -398,10 +398,11 @@ def restore_backup(
     *,
     base: pd.DataFrame | None = None,
     keep_backups: int = BACKUPS_KEPT,
+    account: tuple[str, str] | None = None,
 ) -> SaveResult:
     """Put a backup back as the current list: a normal save (validated, backed up, audited, undoable)."""
     snapshot = read_snapshot(backup_by_name(csv_path, backup_name))
     if not snapshot.result.ok or snapshot.result.clinics is None:
         raise InvalidClinics(snapshot.result.problems)
     return save_clinics(csv_path, snapshot.result.clinics, expected_fingerprint, staff_label,
-                        action=f"restore {backup_name}", base=base, keep_backups=keep_backups)
+                        action=f"restore {backup_name}", base=base, keep_backups=keep_backups, account=account)

@@ -22,6 +22,7 @@ from clinic_finder.permissions import (
     editable_columns,
     form_columns,
     prepare_clinic_edit,
+    restore_as_account,
     save_as_account,
     save_clinic_form,
     save_still_correct,
@@ -297,3 +298,16 @@ def test_still_correct_sets_the_date_and_who_and_nothing_else(account: str, labe
     assert clinics_to_csv_bytes(on_disk.drop(index=5)) == clinics_to_csv_bytes(base.drop(index=5))
     entry = store.read_audit_log(small_csv)[-1]
     assert (entry["action"], entry["staff"], entry["changed_ids"]) == ("still correct", label, [clinic_id])
+
+
+def test_only_maintainers_restore_backups_and_the_restore_names_them(small_csv: Path) -> None:
+    base, fingerprint = load(small_csv)
+    saved = save_as_account(small_csv, MAINTAINER, changed(base, 0, phone="312-555-0199"), fingerprint)
+    assert saved.backup is not None
+    with pytest.raises(PermissionRefused, match="only a maintainer"):
+        restore_as_account(small_csv, clinic_account(base, 0), saved.backup.name, saved.fingerprint)
+    restored = restore_as_account(small_csv, STAFF, saved.backup.name, saved.fingerprint, typed_name="Bo")
+    assert restored.saved and load(small_csv)[0].equals(base)
+    entry = store.read_audit_log(small_csv)[-1]
+    assert (entry["action"], entry["staff"], entry["account"], entry["role"]) == (
+        f"restore {saved.backup.name}", "staff (Bo)", "staff", "maintainer")
