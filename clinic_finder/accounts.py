@@ -426,9 +426,11 @@ def authenticate(name: str, password: str, *, accounts_path: str | Path | None =
     """The account if `password` is its password, else None (no throttling: use `sign_in` for that)."""
     # `legacy_hash`: the `[staff] password_hash` secret or None (see `legacy_account`).
     # Raises AccountsFileError when a named account is asked for and the file is broken.
+    if not password:
+        return None  # nothing to check, whatever the name: no difference in time between names
     account = resolve_account(name, accounts_path=accounts_path, legacy_hash=legacy_hash)
     if account is None:
-        auth.verify_password(password or "-", _dummy_hash())  # same work as a real check: names stay secret
+        auth.verify_password(password, _dummy_hash())  # the same work as a real check: names stay secret
         return None
     return account if auth.verify_password(password, account.password_hash) else None
 
@@ -521,10 +523,12 @@ def sign_in(session_id: str, name: str, password: str, session_failures: int = 0
     """Throttle (per session, per name, server-wide), check the password, and issue a ticket on success."""
     # `session_failures` / `session_last_failure` are the session's own count and the `failure_time` of its
     # last "wrong" outcome, kept by the page. `now` is wall-clock seconds (the ticket), `clock` monotonic
-    # seconds (the throttles); both default to the real clocks and are there for tests.
+    # seconds (the throttles); both default to the real clocks and are there for tests. Raises
+    # AccountsFileError for a named account when the accounts file is broken (tell the maintainer).
     throttle = auth.THROTTLE if throttle is None else throttle
     name_throttle = NAME_THROTTLE if name_throttle is None else name_throttle
-    key = normalize_name(name) or LEGACY_ACCOUNT
+    # Capped: the name field is free text, and the throttle remembers each name tried.
+    key = normalize_name(name)[:MAX_NAME_CHARS + 1] or LEGACY_ACCOUNT
     wait = max(throttle.wait_seconds(session_failures, session_last_failure, clock),
                name_throttle.wait_seconds(key, clock))
     if wait > 0:
@@ -551,7 +555,7 @@ def session_account(ticket: object, session_id: str, *, accounts_path: str | Pat
     try:
         account = resolve_account(name, accounts_path=accounts_path, legacy_hash=legacy_hash)
     except AccountsFileError:
-        return None  # fail closed; the sign-in form reports the broken file
+        return None  # fail closed; signing in with a named account then raises the error for the page to show
     if account is None or account.name != name:
         return None
     valid = auth.account_ticket_valid(ticket, session_id, account.name, account.role.value, account.scope(),

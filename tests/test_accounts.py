@@ -189,6 +189,8 @@ def test_named_accounts_sign_in_with_their_own_password(people: Path, other_hash
     assert ann is not None and ann.name == "ann" and not ann.legacy
     assert accounts.authenticate("ann", OTHER_PASSWORD, accounts_path=people) is None
     assert accounts.authenticate("nobody", PASSWORD, accounts_path=people) is None
+    assert accounts.authenticate("ann", "", accounts_path=people) is None
+    assert accounts.authenticate("nobody", "", accounts_path=people) is None
     # "staff" never reaches the file, even with a named account's password.
     assert accounts.authenticate("staff", PASSWORD, accounts_path=people, legacy_hash=other_hash) is None
 
