@@ -516,9 +516,20 @@ def resolve_suggestion(csv_path: str | Path, suggestion_id: str, status: Literal
         raise ResolveRefused(_("Say why you dismiss it (it goes in the change log)."))
     moment = now or dt.datetime.now(dt.UTC)
     by = audit_label(account, typed_name)
+    try:
+        return _resolve_locked(csv_path, str(suggestion_id), status, account, cleaned_reason, by, saved_fingerprint,
+                               moment, lock_timeout_seconds)
+    except filelock.Timeout:
+        raise store.SaveBusy(_("The suggestions queue is busy; nothing was recorded. Try again in a minute.")) \
+            from None
+
+
+def _resolve_locked(csv_path: str | Path, suggestion_id: str, status: Literal["accepted", "dismissed"],
+                    account: Account, cleaned_reason: str, by: str, saved_fingerprint: str, moment: dt.datetime,
+                    lock_timeout_seconds: float) -> Resolution:
     with filelock.FileLock(str(_lock_path(csv_path)), timeout=lock_timeout_seconds):
         entries = {e.suggestion.id: e for e in _entries(_parse_lines(_read_or_empty(queue_path(csv_path))))}
-        entry = entries.get(str(suggestion_id))
+        entry = entries.get(suggestion_id)
         if entry is None or not account.may_edit(entry.suggestion.clinic_id):
             # The same answer for both: a clinic account learns nothing about other clinics' suggestions.
             raise ResolveRefused(_("There is no open suggestion with this id for your clinics."))
