@@ -68,6 +68,9 @@ class Role(StrEnum):
 class AccountError(ValueError):
     """A change to the accounts that cannot be made (bad name, unknown clinic, ...); nothing was written."""
 
+    # Raised by add/remove/reset, which only the command line runs: its messages are for the maintainer at a
+    # terminal, in English like the rest of the command line (the web app's words go through i18n's `_()`).
+
 
 class AccountsFileError(RuntimeError):
     """The accounts file cannot be read or is not a valid accounts file."""
@@ -139,12 +142,10 @@ def check_name(name: str) -> str:
     """The normalized name; raise AccountError unless it is a short slug and not reserved."""
     normalized = normalize_name(name)
     if not NAME_PATTERN.fullmatch(normalized):
-        raise AccountError(_("An account name is 1 to {limit} lowercase letters, digits and hyphens, starting and "
-                             "ending with a letter or digit (like 'ann' or 'symetria-chicago').")
-                           .format(limit=MAX_NAME_CHARS))
+        raise AccountError(f"An account name is 1 to {MAX_NAME_CHARS} lowercase letters, digits and hyphens, "
+                           "starting and ending with a letter or digit (like 'ann' or 'symetria-chicago').")
     if normalized in RESERVED_NAMES:
-        raise AccountError(_("The name '{name}' is reserved for the shared staff password; choose another.")
-                           .format(name=normalized))
+        raise AccountError(f"The name '{normalized}' is reserved for the shared staff password; choose another.")
     return normalized
 
 
@@ -152,38 +153,39 @@ def _check_role(role: str | Role) -> Role:
     try:
         return Role(str(role))
     except ValueError:
-        raise AccountError(_("The role must be 'maintainer' or 'clinic'.")) from None
+        raise AccountError("The role must be 'maintainer' or 'clinic'.") from None
 
 
 def _check_clinics(role: Role, clinic_ids: Iterable[str], known_clinic_ids: Collection[str] | None) -> tuple[str, ...]:
     ids = tuple(dict.fromkeys(str(i).strip() for i in clinic_ids if str(i).strip()))  # keep order, drop repeats
     if role is Role.MAINTAINER:
         if ids:
-            raise AccountError(_("A maintainer account covers every clinic; give clinic ids only for a clinic "
-                                 "account."))
+            raise AccountError("A maintainer account covers every clinic; give clinic ids only for a clinic "
+                               "account.")
         return ()
     if not ids:
-        raise AccountError(_("A clinic account needs at least one clinic id."))
+        raise AccountError("A clinic account needs at least one clinic id.")
     if known_clinic_ids is None:
-        raise AccountError(_("The clinics list could not be read, so the clinic ids cannot be checked; fix the "
-                             "clinics file first."))
+        raise AccountError("The clinics list could not be read, so the clinic ids cannot be checked; fix the "
+                           "clinics file first.")
     unknown = [i for i in ids if i not in known_clinic_ids]
     if unknown:
-        raise AccountError(_("No clinic in the current list has the id {ids}; copy ids from the Staff page or "
-                             "the CSV's id column.").format(ids=", ".join(repr(i) for i in unknown)))
+        listed = ", ".join(repr(i) for i in unknown)
+        raise AccountError(f"No clinic in the current list has the id {listed}; copy ids from the Staff page or "
+                           "the CSV's id column.")
     return ids
 
 
 def _check_hash(password_hash: str) -> str:
     if not str(password_hash).startswith("$argon2id$"):
-        raise AccountError(_("Only argon2id password hashes are stored."))
+        raise AccountError("Only argon2id password hashes are stored.")
     return str(password_hash)
 
 
 def check_password_strength(password: str, min_chars: int = MIN_PASSWORD_CHARS) -> None:
     """Raise AccountError if `password` is shorter than `min_chars` characters."""
     if len(password) < min_chars:
-        raise AccountError(_("The password must have at least {count} characters.").format(count=min_chars))
+        raise AccountError(f"The password must have at least {min_chars} characters.")
 
 
 # ---- reading and writing the file ----
@@ -308,7 +310,7 @@ def _update(path: str | Path | None, change: Callable[[dict[str, Account]], Acco
             result = change(accounts)
             _write_atomically(target, _serialize(accounts))
     except filelock.Timeout:
-        raise AccountError(_("The accounts file is locked by another command; try again in a minute.")) from None
+        raise AccountError("The accounts file is locked by another command; try again in a minute.") from None
     return result
 
 
@@ -324,7 +326,7 @@ def add_account(path: str | Path | None, name: str, role: str | Role, password_h
 
     def change(accounts: dict[str, Account]) -> Account:
         if name in accounts:
-            raise AccountError(_("There is already an account called '{name}'.").format(name=name))
+            raise AccountError(f"There is already an account called '{name}'.")
         accounts[name] = Account(name, checked_role, ids, password_hash, stamp, stamp)
         return accounts[name]
 
@@ -337,7 +339,7 @@ def remove_account(path: str | Path | None, name: str) -> Account:
 
     def change(accounts: dict[str, Account]) -> Account:
         if normalized not in accounts:
-            raise AccountError(_("There is no account called '{name}'.").format(name=normalized))
+            raise AccountError(f"There is no account called '{normalized}'.")
         return accounts.pop(normalized)
 
     return _update(path, change)
@@ -353,7 +355,7 @@ def reset_password(path: str | Path | None, name: str, password_hash: str,
     def change(accounts: dict[str, Account]) -> Account:
         old = accounts.get(normalized)
         if old is None:
-            raise AccountError(_("There is no account called '{name}'.").format(name=normalized))
+            raise AccountError(f"There is no account called '{normalized}'.")
         accounts[normalized] = Account(old.name, old.role, old.clinic_ids, password_hash, old.created, stamp)
         return accounts[normalized]
 
@@ -374,11 +376,10 @@ def file_warnings(path: str | Path | None = None) -> list[str]:
         return []
     warnings = []
     if mode & 0o077:
-        warnings.append(_("{path} can be read by other users of this computer; run: chmod 600 {path}")
-                        .format(path=target))
+        warnings.append(f"{target} can be read by other users of this computer; run: chmod 600 {target}")
     if target.resolve().is_relative_to(PROJECT_ROOT):
-        warnings.append(_("{path} is inside the app's folder; move it out (and set {variable}) so it can never be "
-                          "committed or served.").format(path=target, variable=ACCOUNTS_ENV_VAR))
+        warnings.append(f"{target} is inside the app's folder; move it out (and set {ACCOUNTS_ENV_VAR}) so it can "
+                        "never be committed or served.")
     return warnings
 
 

@@ -171,21 +171,20 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 def _read_new_password(args: argparse.Namespace) -> str | None:
     """The new password from stdin (--password-stdin, for scripts) or typed twice; None after a message."""
     from clinic_finder.accounts import AccountError, check_password_strength
-    from clinic_finder.i18n import _
 
     if args.password_stdin:
         # One line; the newline the shell or a pipe adds is not part of the password.
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         # getpass: never echoed, never in shell history, never an argument other users can see.
-        password = getpass.getpass(_("New password for {name}: ").format(name=args.name))
+        password = getpass.getpass(f"New password for {args.name}: ")
     try:
         check_password_strength(password, args.min_length)
     except AccountError as error:
-        print(_("{error} Nothing was changed.").format(error=error), file=sys.stderr)
+        print(f"{error} Nothing was changed.", file=sys.stderr)
         return None
-    if not args.password_stdin and getpass.getpass(_("Type it again: ")) != password:
-        print(_("The two passwords differ. Nothing was changed."), file=sys.stderr)
+    if not args.password_stdin and getpass.getpass("Type it again: ") != password:
+        print("The two passwords differ. Nothing was changed.", file=sys.stderr)
         return None
     return password
 
@@ -198,19 +197,17 @@ def _known_clinic_ids(csv_path: str) -> set[str] | None:
 def cmd_user(args: argparse.Namespace) -> int:
     from clinic_finder import accounts
     from clinic_finder.auth import hash_password
-    from clinic_finder.i18n import _
 
     path = Path(args.accounts).expanduser() if args.accounts else accounts.default_accounts_path()
     try:
         if args.user_command == "list":
             listed = accounts.list_accounts(path)
             if not listed:
-                print(_("No accounts in {path}.").format(path=path))
+                print(f"No accounts in {path}.")
             for account in listed:
-                clinics = ", ".join(account.clinic_ids) if account.clinic_ids else _("every clinic")
+                clinics = ", ".join(account.clinic_ids) if account.clinic_ids else "every clinic"
                 print(f"{account.name:<{accounts.MAX_NAME_CHARS}}  {account.role.value:<10}  {clinics}  "
-                      + _("(created {created}, password set {changed})").format(
-                          created=account.created or "?", changed=account.password_changed or "?"))
+                      f"(created {account.created or '?'}, password set {account.password_changed or '?'})")
         elif args.user_command == "add":
             accounts.check_name(args.name)  # before asking for a password
             known = _known_clinic_ids(args.csv) if args.role == accounts.Role.CLINIC else None
@@ -219,50 +216,46 @@ def cmd_user(args: argparse.Namespace) -> int:
                 return 1
             added = accounts.add_account(path, args.name, args.role, hash_password(password), args.clinic,
                                          known_clinic_ids=known)
-            where = ", ".join(added.clinic_ids) if added.clinic_ids else _("every clinic")
-            print(_("Added {name} ({role}: {where}) to {path}.").format(name=added.name, role=added.role.value,
-                                                                       where=where, path=path))
+            where = ", ".join(added.clinic_ids) if added.clinic_ids else "every clinic"
+            print(f"Added {added.name} ({added.role.value}: {where}) to {path}.")
         elif args.user_command == "remove":
             removed = accounts.remove_account(path, args.name)
-            print(_("Removed {name}; it is signed out on its next click.").format(name=removed.name))
+            print(f"Removed {removed.name}; it is signed out on its next click.")
         elif args.user_command == "reset":
-            if accounts.normalize_name(args.name) not in accounts.load_accounts(path):
-                raise accounts.AccountError(_("There is no account called '{name}'.").format(
-                    name=accounts.normalize_name(args.name)))
+            name = accounts.normalize_name(args.name)
+            if name not in accounts.load_accounts(path):  # before asking for a password
+                raise accounts.AccountError(f"There is no account called '{name}'.")
             password = _read_new_password(args)
             if password is None:
                 return 1
             reset = accounts.reset_password(path, args.name, hash_password(password))
-            print(_("New password set for {name}; its open sessions are signed out.").format(name=reset.name))
+            print(f"New password set for {reset.name}; its open sessions are signed out.")
     except accounts.AccountError as error:
-        print(_("{error} Nothing was changed.").format(error=error), file=sys.stderr)
+        print(f"{error} Nothing was changed.", file=sys.stderr)
         return 1
     except accounts.AccountsFileError as error:
-        print(_("{path}: {error}. Nothing was changed; fix or move the file.").format(path=path, error=error),
-              file=sys.stderr)
+        print(f"{path}: {error}. Nothing was changed; fix or move the file.", file=sys.stderr)
         return 1
     for warning in accounts.file_warnings(path):
-        print(_("warning: {warning}").format(warning=warning), file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
 def cmd_suggestions(args: argparse.Namespace) -> int:
     from clinic_finder import suggestions
-    from clinic_finder.i18n import _
 
     if args.suggestions_command == "archive":
         moved, archive = suggestions.archive_resolved(args.csv)
         if archive is None:
-            print(_("No resolved suggestions to archive."))
+            print("No resolved suggestions to archive.")
         else:
-            print(_("Moved {count} resolved suggestion(s) to {archive}; the open ones stay in the queue.")
-                  .format(count=moved, archive=archive))
+            print(f"Moved {moved} resolved suggestion(s) to {archive}; the open ones stay in the queue.")
         return 0
     entries = suggestions.read_queue(args.csv)
     open_ = sum(1 for e in entries if e.status == "open")
     size = suggestions.queue_path(args.csv).stat().st_size if entries else 0
-    print(_("{open} open, {resolved} resolved; the queue file uses {percent}% of its size limit.").format(
-        open=open_, resolved=len(entries) - open_, percent=round(100 * size / suggestions.MAX_QUEUE_BYTES)))
+    percent = round(100 * size / suggestions.MAX_QUEUE_BYTES)
+    print(f"{open_} open, {len(entries) - open_} resolved; the queue file uses {percent}% of its size limit.")
     return 0
 
 
