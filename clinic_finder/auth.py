@@ -93,6 +93,52 @@ def ticket_valid(ticket: object, session_id: str, password_hash: str | None, now
     return hmac.compare_digest(mac, _ticket_mac(session_id, password_hash, issued))
 
 
+# ---- tickets for named accounts (see clinic_finder.accounts) ----
+# Format "issued:account:mac". The MAC covers the session, the time, the account name, its role, the clinics
+# it may edit ("scope") and its password hash, so changing any of them (in session state, or in the accounts
+# file: a new role, other clinics, a password reset, a removed account) makes the ticket worthless. The
+# "account" prefix keeps these MACs apart from `issue_ticket`'s, so one kind can never pass for the other.
+
+
+def _account_ticket_mac(session_id: str, issued: int, account: str, role: str, scope: str,
+                        password_hash: str) -> str:
+    digest = hashlib.sha256(password_hash.encode()).hexdigest()
+    message = "\x00".join(("account", session_id, str(issued), account, role, scope, digest)).encode()
+    return hmac.new(_TICKET_KEY, message, hashlib.sha256).hexdigest()
+
+
+def issue_account_ticket(session_id: str, account: str, role: str, scope: str, password_hash: str,
+                         now: float | None = None) -> str:
+    """A sign-in ticket naming `account` (no ":" in it), bound to this session, role, scope and hash."""
+    if not account or ":" in account:
+        raise ValueError("an account name for a ticket must be non-empty and without ':'")
+    issued = int(time.time() if now is None else now)
+    return f"{issued}:{account}:{_account_ticket_mac(session_id, issued, account, role, scope, password_hash)}"
+
+
+def ticket_account(ticket: object) -> str | None:
+    """The account name an account ticket claims, unverified (look it up, then call `account_ticket_valid`)."""
+    if not isinstance(ticket, str) or ticket.count(":") != 2:
+        return None
+    return ticket.split(":")[1] or None
+
+
+def account_ticket_valid(ticket: object, session_id: str, account: str, role: str, scope: str,
+                         password_hash: str | None, now: float | None = None) -> bool:
+    """True if `ticket` was issued by this process for this session and account as it is now, and is fresh."""
+    if not isinstance(ticket, str) or not password_hash or ticket.count(":") != 2:
+        return False
+    issued_text, named, mac = ticket.split(":")
+    try:
+        issued = int(issued_text)
+    except ValueError:
+        return False
+    age = (time.time() if now is None else now) - issued
+    if named != account or not 0 <= age <= TICKET_LIFETIME_SECONDS:
+        return False
+    return hmac.compare_digest(mac, _account_ticket_mac(session_id, issued, account, role, scope, password_hash))
+
+
 class FailureThrottle:
     """Slows repeated wrong passwords: exponential per session, and for everyone after many failures overall."""
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from clinic_finder import DEFAULT_CLINICS_CSV
+from clinic_finder import DEFAULT_CLINICS_CSV, data_path
 from clinic_finder.csvfile import LoadResult, clinics_to_csv_bytes, read_clinics_csv
 from clinic_finder.geo import PlaceError, resolve_place
 from clinic_finder.schema import SEARCHABLE
@@ -168,6 +168,97 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_new_password(args: argparse.Namespace) -> str | None:
+    """The new password from stdin (--password-stdin, for scripts) or typed twice; None after a message."""
+    from clinic_finder.accounts import AccountError, check_password_strength
+
+    if args.password_stdin:
+        # One line; the newline the shell or a pipe adds is not part of the password.
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        # getpass: never echoed, never in shell history, never an argument other users can see.
+        password = getpass.getpass(f"New password for {args.name}: ")
+    try:
+        check_password_strength(password, args.min_length)
+    except AccountError as error:
+        print(f"{error} Nothing was changed.", file=sys.stderr)
+        return None
+    if not args.password_stdin and getpass.getpass("Type it again: ") != password:
+        print("The two passwords differ. Nothing was changed.", file=sys.stderr)
+        return None
+    return password
+
+
+def _known_clinic_ids(csv_path: str) -> set[str] | None:
+    result = read_clinics_csv(csv_path)
+    return None if result.clinics is None or not result.ok else set(result.clinics["id"])
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from clinic_finder import accounts
+    from clinic_finder.auth import hash_password
+
+    path = Path(args.accounts).expanduser() if args.accounts else accounts.default_accounts_path()
+    try:
+        if args.user_command == "list":
+            listed = accounts.list_accounts(path)
+            if not listed:
+                print(f"No accounts in {path}.")
+            for account in listed:
+                clinics = ", ".join(account.clinic_ids) if account.clinic_ids else "every clinic"
+                print(f"{account.name:<{accounts.MAX_NAME_CHARS}}  {account.role.value:<10}  {clinics}  "
+                      f"(created {account.created or '?'}, password set {account.password_changed or '?'})")
+        elif args.user_command == "add":
+            accounts.check_name(args.name)  # before asking for a password
+            known = _known_clinic_ids(args.csv) if args.role == accounts.Role.CLINIC else None
+            password = _read_new_password(args)
+            if password is None:
+                return 1
+            added = accounts.add_account(path, args.name, args.role, hash_password(password), args.clinic,
+                                         known_clinic_ids=known)
+            where = ", ".join(added.clinic_ids) if added.clinic_ids else "every clinic"
+            print(f"Added {added.name} ({added.role.value}: {where}) to {path}.")
+        elif args.user_command == "remove":
+            removed = accounts.remove_account(path, args.name)
+            print(f"Removed {removed.name}; it is signed out on its next click.")
+        elif args.user_command == "reset":
+            name = accounts.normalize_name(args.name)
+            if name not in accounts.load_accounts(path):  # before asking for a password
+                raise accounts.AccountError(f"There is no account called '{name}'.")
+            password = _read_new_password(args)
+            if password is None:
+                return 1
+            reset = accounts.reset_password(path, args.name, hash_password(password))
+            print(f"New password set for {reset.name}; its open sessions are signed out.")
+    except accounts.AccountError as error:
+        print(f"{error} Nothing was changed.", file=sys.stderr)
+        return 1
+    except accounts.AccountsFileError as error:
+        print(f"{path}: {error}. Nothing was changed; fix or move the file.", file=sys.stderr)
+        return 1
+    for warning in accounts.file_warnings(path):
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_suggestions(args: argparse.Namespace) -> int:
+    from clinic_finder import suggestions
+
+    if args.suggestions_command == "archive":
+        moved, archive = suggestions.archive_resolved(args.csv)
+        if archive is None:
+            print("No resolved suggestions to archive.")
+        else:
+            print(f"Moved {moved} resolved suggestion(s) to {archive}; the open ones stay in the queue.")
+        return 0
+    entries = suggestions.read_queue(args.csv)
+    open_ = sum(1 for e in entries if e.status == "open")
+    size = suggestions.queue_path(args.csv).stat().st_size if entries else 0
+    percent = round(100 * size / suggestions.MAX_QUEUE_BYTES)
+    print(f"{open_} open, {len(entries) - open_} resolved; the queue file uses {percent}% of its size limit.")
+    return 0
+
+
 def _cli_label() -> str:
     try:
         return f"cli:{getpass.getuser()}"
@@ -316,6 +407,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hasher.add_argument("--min-length", type=int, default=12, help="shortest password accepted (default 12)")
     hasher.set_defaults(func=cmd_hash_password)
+
+    users = commands.add_parser(
+        "user",
+        help="manage staff accounts (maintainers and clinics)",
+        description="Add, list, remove staff accounts or reset a password. Accounts live in a JSON file outside "
+        "the app's folder: --accounts, else $CLINIC_FINDER_ACCOUNTS, else $XDG_CONFIG_HOME/clinic-finder/"
+        "accounts.json (~/.config/clinic-finder/accounts.json). Passwords are asked twice and never shown; "
+        "only their argon2id hashes are stored, and never printed.",
+    )
+    users.add_argument("--accounts", help="the accounts file (default: $CLINIC_FINDER_ACCOUNTS or "
+                       "~/.config/clinic-finder/accounts.json)")
+    # --accounts works before or after the sub-command; SUPPRESS keeps an absent one from hiding the other.
+    accounts_option = argparse.ArgumentParser(add_help=False)
+    accounts_option.add_argument("--accounts", default=argparse.SUPPRESS, help="the accounts file")
+    user_commands = users.add_subparsers(dest="user_command", required=True, metavar="USER_COMMAND")
+    user_list = user_commands.add_parser("list", parents=[accounts_option],
+                                         help="list accounts (names, roles, clinics; never hashes)")
+    user_list.set_defaults(func=cmd_user)
+    user_add = user_commands.add_parser("add", parents=[accounts_option], help="add an account")
+    user_add.add_argument("name", help="account name: lowercase letters, digits, hyphens (e.g. ann, symetria-chicago)")
+    user_add.add_argument("--role", required=True, choices=["maintainer", "clinic"],
+                          help="maintainer: everything; clinic: only its own clinics' rows")
+    user_add.add_argument("--clinic", action="append", default=[], metavar="ID",
+                          help="a clinic id this clinic account may edit (repeatable; must be in the clinics list)")
+    user_add.add_argument("--csv", default=str(data_path()),
+                          help="the clinics list the ids are checked against (default: the app's)")
+    user_reset = user_commands.add_parser("reset", parents=[accounts_option], help="give an account a new password")
+    user_reset.add_argument("name")
+    for command in (user_add, user_reset):
+        command.add_argument("--password-stdin", action="store_true",
+                             help="read the password from the first line of standard input (for scripts)")
+        command.add_argument("--min-length", type=int, default=12, help="shortest password accepted (default 12)")
+        command.set_defaults(func=cmd_user)
+    user_remove = user_commands.add_parser("remove", parents=[accounts_option],
+                                           help="remove an account (signed out on its next click)")
+    user_remove.add_argument("name")
+    user_remove.set_defaults(func=cmd_user)
+
+    queue = commands.add_parser(
+        "suggestions",
+        help="the visitors' suggestion queue",
+        description="Visitors' 'suggest a correction' notes are queued in suggestions.jsonl beside the clinics "
+        "CSV and reviewed on the Staff page. 'status' counts them; 'archive' moves resolved ones to "
+        "suggestions-archive-<time>.jsonl, making room when the queue is full.",
+    )
+    queue.add_argument("suggestions_command", choices=["status", "archive"])
+    queue.add_argument("--csv", default=str(data_path()), help="the clinics CSV the queue sits beside "
+                       "(default: the app's)")
+    queue.set_defaults(func=cmd_suggestions)
 
     locator = commands.add_parser(
         "geocode",

@@ -181,6 +181,25 @@ def clean_label(staff_label: str) -> str:
     return label
 
 
+def append_audit_entry(csv_path: str | Path, entry: dict[str, Any], *,
+                       lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS) -> dict[str, Any]:
+    """Append one staff action that is not a save (e.g. a suggestion dismissed) to the audit log; returns it."""
+    # Under the saves' lock, so the line never lands inside a save's lines. `time` (ISO, UTC), `action` and
+    # `staff` are required, as in a save's entry; raises SaveBusy if the lock is not free in time.
+    path = Path(csv_path)
+    if "time" not in entry or "action" not in entry:
+        raise ValueError("an audit entry needs a time and an action")
+    logged = {**entry, "staff": clean_label(str(entry.get("staff", "")))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with filelock.FileLock(str(lock_path(path)), timeout=lock_timeout_seconds):
+            _append_audit(path, logged)
+    except filelock.Timeout:
+        raise SaveBusy(f"the change log was locked for over {lock_timeout_seconds:.0f} seconds; nothing was "
+                       "logged. Try again in a minute.") from None
+    return logged
+
+
 def _fsync_dir(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
@@ -311,8 +330,10 @@ def save_clinics(
     keep_backups: int = BACKUPS_KEPT,
     lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
     now: dt.datetime | None = None,
+    account: tuple[str, str] | None = None,
 ) -> SaveResult:
     """Validate and save `clinics` over the version with `expected_fingerprint` (None: no file yet)."""
+    # `account` = (account name, role) of a signed-in account, logged beside the label (see accounts.py).
     # Raises InvalidClinics (nothing written), SaveConflict (the file is no longer the expected version;
     # `base`, the table the editor loaded, lets it say what changed) or SaveBusy (no lock within
     # `lock_timeout_seconds`). `now` (UTC) is for tests; the backup name and audit time come from it.
@@ -325,8 +346,8 @@ def save_clinics(
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with filelock.FileLock(str(lock_path(path)), timeout=lock_timeout_seconds):
-            return _save_locked(path, checked.clinics, new_bytes, expected_fingerprint, label, action, base,
-                                keep_backups, now)
+            return _save_locked(path, checked.clinics, new_bytes, expected_fingerprint, label, account,
+                                action, base, keep_backups, now)
     except filelock.Timeout:
         raise SaveBusy(
             f"another save has held the lock for over {lock_timeout_seconds:.0f} seconds; nothing was saved. "
@@ -335,6 +356,7 @@ def save_clinics(
 
 
 def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: str | None, label: str,
+                 account: tuple[str, str] | None,
                  action: str, base: pd.DataFrame | None, keep_backups: int, now: dt.datetime | None) -> SaveResult:
     _resolve_dangling_intents(path)  # a save killed earlier gets its outcome line before this one starts
     current = read_snapshot(path)
@@ -362,6 +384,7 @@ def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: 
         "added_ids": list(diff.added),
         "removed_ids": list(diff.removed),
         "changed_ids": list(diff.changed_ids),
+        **({"account": account[0], "role": account[1]} if account else {}),
         "replaced_invalid_file": current.fingerprint is not None and not current.result.ok,
         "backup": backup.name if backup else None,
         "previous_fingerprint": current.fingerprint,
@@ -545,10 +568,11 @@ def restore_backup(
     *,
     base: pd.DataFrame | None = None,
     keep_backups: int = BACKUPS_KEPT,
+    account: tuple[str, str] | None = None,
 ) -> SaveResult:
     """Put a backup back as the current list: a normal save (validated, backed up, audited, undoable)."""
     snapshot = read_snapshot(backup_by_name(csv_path, backup_name))
     if not snapshot.result.ok or snapshot.result.clinics is None:
         raise InvalidClinics(snapshot.result.problems)
     return save_clinics(csv_path, snapshot.result.clinics, expected_fingerprint, staff_label,
-                        action=f"restore {backup_name}", base=base, keep_backups=keep_backups)
+                        action=f"restore {backup_name}", base=base, keep_backups=keep_backups, account=account)

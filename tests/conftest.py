@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from clinic_finder import DEFAULT_CLINICS_CSV, auth, geo
+from clinic_finder import DEFAULT_CLINICS_CSV, accounts, auth, geo, suggestions
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,15 +50,19 @@ def password_hash() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     # No test depends on the machine's environment or on failures recorded by another test.
     for name in ("CLINIC_FINDER_DATA", auth.HASH_ENV_VAR, "CLINIC_FINDER_GEOCODER_DOMAIN",
                  "CLINIC_FINDER_GEOCODER_SCHEME", "CLINIC_FINDER_GEOCODER_USER_AGENT",
                  "CLINIC_FINDER_GEOCODER_MIN_DELAY"):
         monkeypatch.delenv(name, raising=False)
-    auth.THROTTLE.reset()
+    # Never the machine's own accounts file: each test gets a path of its own, with no file there yet.
+    monkeypatch.setenv(accounts.ACCOUNTS_ENV_VAR, str(tmp_path / "accounts-home" / "accounts.json"))
+    for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE, suggestions.LIMITER):
+        throttle.reset()
     yield
-    auth.THROTTLE.reset()
+    for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE, suggestions.LIMITER):
+        throttle.reset()
 
 
 class FakeNominatim:
