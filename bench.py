@@ -153,10 +153,9 @@ class Repeats:
     map_national: int = 5
     naive_national: int = 1  # about a minute per build on a 2-core machine
     page: int = 15
-    naive_page: int = 5
 
 
-QUICK = Repeats(search=20, map_local=2, naive_local=1, map_national=2, naive_national=1, page=3, naive_page=1)
+QUICK = Repeats(search=20, map_local=2, naive_local=1, map_national=2, naive_national=1, page=3)
 
 
 def file_sha256(path: Path) -> str:
@@ -274,23 +273,7 @@ def map_section(name: str, clinics: pd.DataFrame, repeat: int, naive_repeat: int
 # ---- the finder page itself (AppTest): warm reruns ----
 
 RERUN_TARGET_MS = 100.0
-RERUN_SPEEDUP_TARGET = 20.0
 APP = PROJECT_ROOT / "app.py"
-# The same page built the naive way: one folium.Marker + popup per clinic. Made from app.py's own source,
-# so it is the same page in every other respect.
-NAIVE_SWAPS = (
-    ("clinic_map = mapview.build_map(result.clinics, view.origin, view.radius_miles, tiles=tiles)",
-     "clinic_map = mapview.build_naive_map(result.clinics, view.origin, view.radius_miles, tiles=tiles)"),
-)
-
-
-def naive_page_source(app_source: str) -> str:
-    """app.py with its map built the naive way; fails loudly if app.py no longer has the lines swapped."""
-    for ours, naive in NAIVE_SWAPS:
-        if ours not in app_source:
-            raise SystemExit(f"bench: app.py no longer contains {ours!r}; update NAIVE_SWAPS")
-        app_source = app_source.replace(ours, naive)
-    return app_source
 
 
 def valid_for_the_page(clinics: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -328,11 +311,8 @@ def page_section(data: BenchData, repeats: Repeats, workdir: Path) -> Section:
     files["national"].write_bytes(clinics_to_csv_bytes(national))
     os.environ["CLINIC_FINDER_TILES"] = "none"
 
-    def warm_page(name: str, naive: bool = False) -> Callable[[], None]:
-        if naive:
-            at = AppTest.from_string(naive_page_source(APP.read_text(encoding="utf-8")), default_timeout=600)
-        else:
-            at = AppTest.from_file(str(APP), default_timeout=600)
+    def warm_page(name: str) -> Callable[[], None]:
+        at = AppTest.from_file(str(APP), default_timeout=600)
 
         def rerun() -> None:
             os.environ["CLINIC_FINDER_DATA"] = str(files[name])
@@ -344,30 +324,23 @@ def page_section(data: BenchData, repeats: Repeats, workdir: Path) -> Section:
         return rerun
 
     ours_local = measure("page, shipped list, ours", warm_page("local"), repeats.page)
-    naive_local = measure("page, shipped list, naive", warm_page("local", naive=True), repeats.naive_page)
     ours_national = measure("page, national directory, ours", warm_page("national"), repeats.page)
 
     def rows() -> list[Row]:
-        ours, naive = ours_local.median_seconds, naive_local.median_seconds
-        speedup = naive / ours
+        ours = ours_local.median_seconds
         return [
             Row(
-                f"finder page warm rerun, shipped list ({len(data.local):,} clinics, all on the map)",
+                f"finder page warm rerun, shipped list ({len(data.local):,} clinics on the map, 20 cards)",
                 ms(ours), f"≤ {RERUN_TARGET_MS:g} ms", ours * 1000 <= RERUN_TARGET_MS,
             ),
             Row(
-                "finder page warm rerun, shipped list: ours vs naive page (per-clinic folium.Marker + popup)",
-                f"{ms(ours)} vs {ms(naive)} ({speedup:,.0f}x faster)",
-                f"≥ {RERUN_SPEEDUP_TARGET:g}x", speedup >= RERUN_SPEEDUP_TARGET,
-            ),
-            Row(
-                f"finder page warm rerun, national directory ({len(national):,} clinics, all on the map; "
+                f"finder page warm rerun, national directory ({len(national):,} clinics on the map; "
                 f"{fixed} invalid directory phone numbers replaced so the file validates)",
                 ms(ours_national.median_seconds),
             ),
         ]
 
-    return Section([ours_local, naive_local, ours_national], rows)
+    return Section([ours_local, ours_national], rows)
 
 
 

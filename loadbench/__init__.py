@@ -244,6 +244,8 @@ class Setup:
     cpu: list[float] = field(default_factory=list)
     nginx_cpu: list[float] = field(default_factory=list)
     bursts: dict[int, Burst] = field(default_factory=dict)
+    # Seconds from navigation to what the visitor sees, per load: milestone -> values (`page_shown`).
+    seen: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def query(self) -> str:
@@ -254,14 +256,25 @@ class Setup:
         return f"{base}/?{self.query}" if self.query else f"{base}/"
 
 
-def page_shown(page, setup: Setup) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the page a visitor came for is on screen."""
+def page_shown(page, setup: Setup, started: float | None = None) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Wait until the page a visitor came for is on screen; return when each part appeared (seconds after
+    `started`, a time.perf_counter() taken just before navigating)."""
     frame = page.frame_locator(MAP_FRAME)
+    start = time.perf_counter() if started is None else started
+    seen: dict[str, float] = {}
     if setup.page == "finder":
+        search_box = page.get_by_label("ZIP code or place")
+        search_box.wait_for(timeout=60_000)
+        page.wait_for_function("el => !el.disabled", arg=search_box.element_handle(), timeout=60_000)
+        seen["search box usable"] = time.perf_counter() - start
         page.locator('[class*="st-key-result-"]').first.wait_for(timeout=60_000)
+        seen["first result card"] = time.perf_counter() - start
         frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=60_000)
+        seen["markers visible"] = time.perf_counter() - start
     else:
         frame.locator(".leaflet-container").first.wait_for(timeout=60_000)
+        seen["map drawn"] = time.perf_counter() - start
+    return seen
 
 
 def first_load(browser, setup: Setup, record: bool = True, base_url: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -270,14 +283,78 @@ def first_load(browser, setup: Setup, record: bool = True, base_url: str | None 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
+        started = time.perf_counter()
         page.goto(setup.page_url(base_url))
-        page_shown(page, setup)
+        seen = page_shown(page, setup, started)
     finally:
         context.close()
     time.sleep(SETTLE_SECONDS)
     if record:
         setup.cpu.append(cpu_seconds(setup.pids) - before)
         setup.nginx_cpu.append(cpu_seconds(setup.nginx_pids()) - nginx_before)
+        for milestone, seconds in seen.items():
+            setup.seen.setdefault(milestone, []).append(seconds)
+
+
+CLICK_QUERY = "zip=60613&unknown=0"
+CLICK_FILTER = "Evening groups"
+
+
+@dataclass
+class FilterClick:
+    """A filter click on the finder: seconds until the list and the markers both changed; map frame kept?"""
+
+    seconds: float
+    frame_kept: bool
+
+
+def filter_click(browser, setup: Setup) -> FilterClick:  # type: ignore[no-untyped-def]
+    """Open the finder without filters, then tick one: time until the list and the markers both show the new
+    search, and whether the map's frame kept its document (a reload would blank the map)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{setup.base_url}/?{CLICK_QUERY}")
+        frame = page.frame_locator(MAP_FRAME)
+        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=60_000)
+        frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=60_000)
+        body = frame.locator("body")
+        body.evaluate("() => { window.__probe = 42; }")
+        markers = int(body.evaluate("() => window.__clinicLayer.cluster.getLayers().length"))
+        cards = page.locator('[class*="st-key-result-"]').count()
+        page.get_by_text("Filters", exact=False).first.click()
+        pill = page.get_by_role("button", name=CLICK_FILTER, exact=True)
+        pill.wait_for(timeout=30_000)
+        started = time.perf_counter()
+        pill.click()
+        page.wait_for_function(
+            """([frameSelector, markers, cards]) => {
+                const f = document.querySelector(frameSelector);
+                const w = f && f.contentWindow;
+                const layer = w && w.__clinicLayer;
+                const shown = document.querySelectorAll('[class*="st-key-result-"]').length;
+                return layer && layer.cluster.getLayers().length !== markers && shown !== cards;
+            }""",
+            arg=[MAP_FRAME, markers, cards], timeout=60_000,
+        )
+        seconds = time.perf_counter() - started
+        kept = frame.locator("body").evaluate("() => window.__probe === 42")
+        return FilterClick(seconds, bool(kept))
+    finally:
+        context.close()
+
+
+def filter_click_rows(clicks: Sequence[FilterClick]) -> list[Row]:
+    if not clicks:
+        return []
+    kept = sum(c.frame_kept for c in clicks)
+    median = _median([c.seconds for c in clicks]) * 1000
+    return [Row(
+        f"filter click on the finder (direct, `/?{CLICK_QUERY}` then '{CLICK_FILTER}'): until the list and the "
+        f"markers both changed; map frame kept its document",
+        f"{median:,.0f} ms (median of {len(clicks)}); frame kept {kept} of {len(clicks)}",
+        "markers change without a map reload", kept == len(clicks),
+    )]
 
 
 # ---- the four set-ups ----
@@ -321,10 +398,40 @@ def _burst_text(burst: Burst) -> str:
     return f"{times}, {burst.dropped} dropped"
 
 
-def rows(made: Sequence[Setup], backends: int, loads: int) -> list[Row]:
-    """The serving rows of `make bench`: first-load CPU and bursts, bare page beside the finder."""
+FIRST_SCREEN_TARGET = 1.3  # each of the finder's first-screen figures, as a multiple of the bare page's map
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def first_screen_rows(made: Sequence[Setup], loads: int) -> list[Row]:
+    """What a visitor sees and when (direct, fresh Chromium loads, medians): the finder's search box, first
+    card and markers, each beside the bare page's drawn map."""
     by = {(s.page, s.mode): s for s in made}
-    out: list[Row] = []
+    bare, finder = by["bare", "direct"], by["finder", "direct"]
+    if "map drawn" not in bare.seen:
+        return []
+    reference = _median(bare.seen["map drawn"])
+    out = []
+    for milestone in ("search box usable", "first result card", "markers visible"):
+        value = _median(finder.seen[milestone])
+        ratio = value / reference
+        out.append(Row(
+            f"first screen, direct ({loads} fresh Chromium loads): navigation to {milestone} on the finder "
+            f"`/?{FINDER_QUERY}`, vs the bare page's map drawn",
+            f"{value * 1000:,.0f} ms vs {reference * 1000:,.0f} ms ({ratio:.2f}x bare)",
+            f"≤ {FIRST_SCREEN_TARGET:g}x bare", ratio <= FIRST_SCREEN_TARGET,
+        ))  # fmt: skip
+    return out
+
+
+def rows(made: Sequence[Setup], backends: int, loads: int) -> list[Row]:
+    """The serving rows of `make bench`: first screen, first-load CPU and bursts, bare page beside the finder."""
+    by = {(s.page, s.mode): s for s in made}
+    out: list[Row] = first_screen_rows(made, loads)
     for mode, how in (("direct", "direct (1 Streamlit process)"),
                       ("proxy", f"behind nginx ({backends} Streamlit processes)")):  # fmt: skip
         bare, finder = by["bare", mode], by["finder", mode]
@@ -358,7 +465,7 @@ def run(
     """
     with setups(backends, log_dir) as made:
         if browser is not None:
-            _first_loads(browser, made, loads)
+            clicks = _first_loads(browser, made, loads)
         else:
             from playwright.sync_api import sync_playwright
 
@@ -367,7 +474,7 @@ def run(
             with sync_playwright() as playwright:
                 launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    _first_loads(launched, made, loads)
+                    clicks = _first_loads(launched, made, loads)
                 finally:
                     launched.close()
         # (after Playwright's sync API has let go of the thread's event loop, or in a thread of their own)
@@ -375,13 +482,17 @@ def run(
             for setup in made:
                 setup.bursts[n] = burst(setup.base_url, n, setup.query, deadline_seconds)
                 time.sleep(SETTLE_SECONDS)
-    return rows(made, backends, loads)
+    return [*rows(made, backends, loads), *filter_click_rows(clicks)]
 
 
-def _first_loads(browser, made: Sequence[Setup], loads: int) -> None:  # type: ignore[no-untyped-def]
+def _first_loads(browser, made: Sequence[Setup], loads: int) -> list[FilterClick]:  # type: ignore[no-untyped-def]
     for setup in made:  # a process's first load fills its caches: each one has it before we count
         for backend_url in setup.backend_urls:
             first_load(browser, setup, record=False, base_url=backend_url)
+    finder = next(s for s in made if s.page == "finder" and s.mode == "direct")
+    clicks = []
     for _ in range(loads):
         for setup in made:
             first_load(browser, setup)
+        clicks.append(filter_click(browser, finder))
+    return clicks

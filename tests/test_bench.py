@@ -11,7 +11,7 @@ import bench
 from clinic_finder import DEFAULT_CLINICS_CSV
 from clinic_finder.csvfile import read_clinics_csv
 
-ONCE = bench.Repeats(search=2, map_local=1, naive_local=1, map_national=1, naive_national=1, page=1, naive_page=1)
+ONCE = bench.Repeats(search=2, map_local=1, naive_local=1, map_national=1, naive_national=1, page=1)
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +48,9 @@ def test_page_rows_rerun_the_real_finder_page(tiny: bench.BenchData, tmp_path, m
     monkeypatch.setenv("CLINIC_FINDER_DATA", "unused")  # the section sets both per rerun; restored afterwards
     monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
     table = bench.run_table(tiny, ONCE, tmp_path)
-    lines = table.splitlines()[-3:]
-    assert lines[0].startswith("| finder page warm rerun, shipped list (12 clinics, all on the map) | ")
-    assert lines[1].startswith("| finder page warm rerun, shipped list: ours vs naive page")
-    assert "x faster)" in lines[1]
-    assert lines[2].startswith("| finder page warm rerun, national directory (30 clinics, all on the map; 0 invalid")
+    lines = table.splitlines()[-2:]
+    assert lines[0].startswith("| finder page warm rerun, shipped list (12 clinics on the map, 20 cards) | ")
+    assert lines[1].startswith("| finder page warm rerun, national directory (30 clinics on the map; 0 invalid")
 
 
 def test_invalid_directory_phones_are_replaced_for_the_page_and_counted() -> None:
@@ -96,11 +94,3 @@ def test_national_table_is_read_from_the_cache(tmp_path) -> None:
 )
 def test_render_table(row: bench.Row, expected: str) -> None:
     assert bench.render_table([row]).splitlines()[2] == expected
-
-
-def test_naive_page_differs_from_the_finder_only_in_how_the_map_is_built() -> None:
-    app = bench.APP.read_text(encoding="utf-8")
-    naive = bench.naive_page_source(app)
-    assert "mapview.build_naive_map(result.clinics, view.origin, view.radius_miles, tiles=tiles)" in naive
-    assert "mapview.build_map(" not in naive
-    assert len(naive.splitlines()) == len(app.splitlines())

@@ -68,8 +68,13 @@ def test_a_raw_session_speaks_streamlits_protocol_and_sees_a_full_run() -> None:
 
 def test_tiny_run_measures_all_four_setups(tmp_path: Path, browser: Browser) -> None:
     rows = loadbench.run(loads=1, sizes=(2,), backends=2, log_dir=tmp_path, browser=browser)
-    assert len(rows) == 4
-    for row in rows[:2]:
+    assert len(rows) == 8
+    first_screen, cpu, bursts, click = rows[:3], rows[3:5], rows[5:7], rows[7]
+    for row, milestone in zip(first_screen, ("search box usable", "first result card", "markers visible"), strict=True):
+        assert milestone in row.measure and "x bare)" in row.value and row.met is not None
+    for row in cpu:
         assert row.value.count("CPU-s") >= 2 and "x bare" in row.value
-    for row in rows[2:]:
+    for row in bursts:
         assert row.value.count("0 dropped") == 2, row.value  # every session got its page
+    # A filter click changes the markers without reloading the map frame: the probe survives.
+    assert click.value.endswith("frame kept 1 of 1") and click.met is True
