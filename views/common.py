@@ -89,16 +89,25 @@ def menu() -> None:
         st.html(f'<nav aria-label="{html_attr(_("Pages"))}"><ul class="cf-menu">{items}</ul></nav>')
 
 
-def start_page(title: str, icon: str = "🧭", layout: str = "centered") -> str:
-    """Set up a page: title, language, stylesheet, menu, language switch and crisis lines. Returns the language."""
+def start_page(title: str, icon: str = "🧭", layout: str = "centered", menu_now: bool = True) -> str:
+    """Set up a page: title, language, stylesheet, menu, language switch and crisis lines. Returns the language.
+
+    `menu_now=False`: the page calls `finish_page()` at its end instead, so its own content is sent first.
+    """
     language = _choose_language()
     st.set_page_config(page_title=title, page_icon=icon, layout=layout)  # type: ignore[arg-type]
     st.html(f"<style>{_stylesheet()}</style>")
-    menu()
+    if menu_now:
+        menu()
     with st.container(key="page-top"):
         language_switch(language)
         crisis_lines()
     return language
+
+
+def finish_page() -> None:
+    """What every page ends with: the menu in the sidebar (sent last: the page's own content comes first)."""
+    menu()
 
 
 def safe_markdown(text: str) -> None:
