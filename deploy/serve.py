@@ -17,6 +17,7 @@ import argparse
 import grp
 import gzip
 import hashlib
+import json
 import os
 import pwd
 import re
@@ -118,6 +119,50 @@ def gzip_mirror(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
     return target
 
 
+# The elements the finder draws on its first screen. Streamlit's frontend loads each element's code on first
+# sight, one wave after another (a text input's module is only asked for once the rows above it are drawn);
+# announcing them with the page (HTTP `Link: rel=modulepreload`) fetches them all at once, in parallel with
+# Streamlit's own bundle. Names are the element sources in Streamlit's Vite manifest.
+FIRST_SCREEN_ELEMENTS = (
+    "components/elements/Html/Html.tsx",
+    "components/widgets/ButtonGroup/ButtonGroup.tsx",
+    "components/widgets/TextInput/TextInput.tsx",
+    "components/widgets/Selectbox/Selectbox.tsx",
+    "components/widgets/Checkbox/Checkbox.tsx",
+    "components/widgets/BidiComponent/BidiComponent.tsx",
+    "components/widgets/CustomComponent/ComponentInstance.tsx",
+    "components/widgets/DownloadButton/DownloadButton.tsx",
+)
+
+
+def _closure(manifest: dict, keys: Sequence[str]) -> dict[str, None]:
+    """The .js files of manifest `keys` and of everything they import, in first-seen order."""
+    files: dict[str, None] = {}
+    stack, seen = list(keys), set()
+    while stack:
+        key = stack.pop()
+        if key in seen or key not in manifest:
+            continue
+        seen.add(key)
+        entry = manifest[key]
+        if str(entry.get("file", "")).endswith(".js"):
+            files[entry["file"]] = None
+        stack.extend(entry.get("imports", []))
+    return files
+
+
+def preload_links(streamlit_static: Path, elements: Sequence[str] = FIRST_SCREEN_ELEMENTS) -> list[str]:
+    """`Link` header values preloading the first screen's element modules and what they import, less what
+    Streamlit's entry bundle loads anyway (from the installed Streamlit's manifest.json); [] without one."""
+    try:
+        manifest = json.loads((streamlit_static / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    wanted = [key for key in manifest if any(key.endswith(element) for element in elements)]
+    early = _closure(manifest, [key for key, entry in manifest.items() if entry.get("isEntry")])
+    return [f"</{name}>; rel=modulepreload" for name in sorted(_closure(manifest, wanted)) if name not in early]
+
+
 def render_config(
     *, listen: str, backend_ports: Sequence[int], runtime: Path, streamlit_static: Path, folium_frontend: Path,
     app_static: Path, user_line: str = "",
@@ -132,6 +177,9 @@ def render_config(
         "STREAMLIT_STATIC": str(streamlit_static),
         "FOLIUM_FRONTEND": str(folium_frontend),
         "APP_STATIC": str(app_static),
+        # One header line per module: nginx caps a single quoted parameter's length.
+        "PRELOAD_HEADERS": "".join(f'\n            add_header Link "{link}" always;'
+                                   for link in preload_links(streamlit_static) if '"' not in link),
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for name, value in values.items():

@@ -191,3 +191,16 @@ def test_the_template_is_filled_in_at_start(tmp_path: Path) -> None:
 def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
     assert deploy_serve.geocoder_share(3, {}) == {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "3"}
     assert deploy_serve.geocoder_share(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"}) == {}  # as set
+
+
+def test_the_page_announces_its_first_screen_modules_for_preloading(served: deploy_serve.Served) -> None:
+    """index.html comes with `Link: rel=modulepreload` for the finder's first-screen element modules (from the
+    installed Streamlit's manifest), each a file nginx serves, so the browser fetches them with the page."""
+    with urllib.request.urlopen(f"{served.url}/?zip=60613") as response:
+        links = response.headers.get_all("Link") or []
+    modules = [link.split(">")[0].lstrip("<") for link in links if link.endswith("rel=modulepreload")]
+    names = {module.rsplit("/", 1)[1].split(".")[0] for module in modules}
+    assert {"TextInput", "Selectbox", "ButtonGroup", "BidiComponent", "ComponentInstance"} <= names
+    for module in modules:
+        with urllib.request.urlopen(served.url + module) as response:
+            assert response.status == 200 and "javascript" in response.headers["Content-Type"]
