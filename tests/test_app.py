@@ -3,15 +3,12 @@ place names, the URL, the map, the download."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from clinic_finder import mapview
@@ -309,28 +306,9 @@ def test_staff_edit_on_disk_shows_on_the_next_interaction(app: AppTest, clinics_
     assert cards(app) == ["symetria-recovery-chicago", clinics.loc[other, "id"]] or len(cards(app)) == 2
 
 
-def test_download_is_the_current_results_with_formulas_neutralised(
-    app: AppTest, clinics_csv: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clinics = read_clinics_csv(clinics_csv).clinics
-    assert clinics is not None
-    chicago = clinics.index[clinics["id"] == "symetria-recovery-chicago"][0]
-    clinics.loc[chicago, "notes"] = '=HYPERLINK("http://attacker.example","click")'
-    clinics_csv.write_bytes(clinics_to_csv_bytes(clinics))
-    sent: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep_a_copy(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        sent[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep_a_copy)
+def test_download_button_is_offered_and_made_only_on_click(app: AppTest) -> None:
+    """The CSV is made when someone clicks (tests/test_browser.py downloads it), not on every page view."""
     open_with(app, zip="60613", services="evening")
     [button] = app.get("download_button")
     assert button.proto.label == "Download these results (CSV)"
-    data = sent[button.proto.url.rsplit("/", 1)[1].split(".")[0]]
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["ID"] for r in rows][: len(cards(app))] == cards(app) and len(rows) > len(cards(app))
-    assert rows[0]["Notes"] == "'=HYPERLINK(\"http://attacker.example\",\"click\")"
-    assert float(rows[0]["Distance (miles)"]) == 0.0
+    assert button.proto.deferred_file_id and not button.proto.url  # no media file per page view

@@ -7,6 +7,8 @@ test-artifacts/ (always for the phone view; on failure for the rest).
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
@@ -176,6 +178,20 @@ def test_explainer_search_link_returns_to_the_same_search(server: str, page: Pag
     page.locator(CARDS).first.wait_for(timeout=60_000)
     assert page.get_by_label("ZIP code or place").input_value() == "77040"
     assert parse_qs(urlparse(page.url).query)["services"] == ["evening"]
+
+
+def test_download_is_the_current_results_with_formulas_neutralised(server: str, page: Page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/?zip=60613&services=evening")
+    wait_for_results(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download these results (CSV)").click()
+    path = tmp_path / "results.csv"
+    download.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert [r["ID"] for r in rows][: len(card_ids(page))] == card_ids(page)
+    assert rows[0]["ID"] == "symetria-recovery-chicago" and float(rows[0]["Distance (miles)"]) == 0.0
+    # Nothing in the shipped notes starts with = + - @, so check the rule on every cell a spreadsheet reads.
+    assert not any(value.startswith(("=", "+", "@")) for row in rows for value in row.values())
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 
 from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
-from clinic_finder.i18n import _, current_language
+from clinic_finder.i18n import _, current_language, set_language
 from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.search import SearchIndex
@@ -294,12 +294,24 @@ def _page() -> None:
             selected = view.row_of(clicked_id) if clicked_id else None
             if selected is not None:
                 _selected_card(view, selected, "phone")
-            st.download_button(_("Download these results (CSV)"), data=view.csv_bytes,
+            st.download_button(_("Download these results (CSV)"), data=_csv_when_clicked(view),
                                file_name="iop-programs.csv", mime="text/csv", key="download", on_click="ignore")
         with list_column:
             if selected is not None:
                 _selected_card(view, selected, "desktop")
             result_list(view)
+
+
+def _csv_when_clicked(view: finder.ResultView) -> Any:
+    """The download, made only when someone clicks (Streamlit runs this in another thread: the run's language
+    goes with it, for the column headers). Most visitors never download: no file is made for them."""
+    language = current_language()
+
+    def made() -> bytes:
+        set_language(language)
+        return view.csv_bytes
+
+    return made
 
 
 def _end_of_page() -> None:
