@@ -32,7 +32,6 @@ import math
 import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
@@ -44,7 +43,7 @@ from typing import Any, Literal
 
 import filelock
 
-from clinic_finder import PROJECT_ROOT, auth
+from clinic_finder import PROJECT_ROOT, auth, files
 from clinic_finder.i18n import _
 
 ACCOUNTS_ENV_VAR = "CLINIC_FINDER_ACCOUNTS"
@@ -267,28 +266,9 @@ def load_accounts(path: str | Path | None = None) -> dict[str, Account]:
     return dict(accounts)
 
 
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     # mkstemp creates the file 0600, so the hashes are never readable by others, not even for a moment.
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    _fsync_dir(path.parent)
+    files.write_atomically(path, data)
 
 
 def _update(path: str | Path | None, change: Callable[[dict[str, Account]], Account],

@@ -38,7 +38,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from typing import Any
 import filelock
 import pandas as pd
 
+from clinic_finder import files
 from clinic_finder.csvfile import LoadResult, Problem, clinics_to_csv_bytes, parse_clinics_csv, same_clinics
 from clinic_finder.diff import ClinicsDiff, diff_clinics
 from clinic_finder.editing import validate_frame
@@ -200,38 +200,12 @@ def append_audit_entry(csv_path: str | Path, entry: dict[str, Any], *,
     return logged
 
 
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _write_temp(path: Path, data: bytes) -> Path:
-    """`data` in a new fsynced temp file beside `path` (same folder: renaming it over `path` is atomic)."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    return Path(temp_name)
+_fsync_dir = files.fsync_dir
+_write_temp = files.write_temp
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    temp = _write_temp(path, data)
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_dir(path.parent)
+    files.write_atomically(path, data)
 
 
 def _check_written(temp: Path, data: bytes, clinics: pd.DataFrame) -> None:
