@@ -376,7 +376,7 @@ def character_problems(row_number: int, record: Mapping[str, object]) -> list[Pr
             continue
         found = _REFUSED_CHARACTERS.findall(value.strip(_TRIMMED))
         if found:
-            kinds = f" {_('and')} ".join(dict.fromkeys(_describe_character(ch) for ch in found))
+            kinds = (" " + _("and") + " ").join(dict.fromkeys(_describe_character(ch) for ch in found))
             problems.append(
                 Problem(
                     _("contains {characters}, which cannot be kept in the list; remove it (retype the value, or use "
