@@ -128,8 +128,11 @@ def visible_texts(at: AppTest) -> list[str]:
     for component in at.get("bidi_component"):  # "Use my location": its label and its busy text
         data = json.loads(component.proto.json or "{}")
         texts += [str(v) for v in data.values() if isinstance(v, str)]
-    for component in at.get("component_instance"):  # the map: its popup's words
+    for component in at.get("component_instance"):  # the map: its zoom buttons' and its popup's words
         args = json.loads(component.proto.json_args)
+        zoom = re.search(r"var names = (\{.*?\});", str(args.get("script", "")))
+        if zoom:
+            texts += list(json.loads(zoom.group(1)).values())
         labels = re.search(r"var labels = (\{.*?\});", str(args.get("feature_group", "")))
         if labels:
             # "ZIPCODE" is where the popup puts the clinic's ZIP code.
