@@ -26,6 +26,8 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from clinic_finder.i18n import _
+
 HASH_ENV_VAR = "CLINIC_FINDER_STAFF_PASSWORD_HASH"
 TICKET_LIFETIME_SECONDS = 8 * 3600  # one working day; then sign in again
 _HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 "low memory" defaults: 64 MiB per hash
@@ -227,11 +229,12 @@ class SignInOutcome:
     def message(self) -> str:
         """What to tell the person signing in (nothing for "ok")."""
         if self.status == "wait":
-            return f"Too many wrong passwords. Wait {math.ceil(self.wait_seconds)} seconds, then try again."
+            seconds = math.ceil(self.wait_seconds)
+            return _("Too many wrong passwords. Wait {seconds} seconds, then try again.").format(seconds=seconds)
         if self.status == "busy":
-            return "The server is busy checking other sign-ins. Try again in a moment."
+            return _("The server is busy checking other sign-ins. Try again in a moment.")
         if self.status == "wrong":
-            return "That password is not right. Each wrong try makes the next one wait longer."
+            return _("That password is not right. Each wrong try makes the next one wait longer.")
         return ""
 
 

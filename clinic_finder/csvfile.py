@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from clinic_finder.i18n import N_, _, current_language, ngettext
 from clinic_finder.schema import COLUMNS, Clinic
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the shipped file is ~150 KB; the national directory would be ~4 MB
@@ -31,7 +32,11 @@ COORDINATE_DECIMALS = 6  # ~10 cm; enough for any geocoder, stable in diffs
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a clinics file, said the way a colleague would say it."""
+    """One thing wrong with a clinics file, said the way a colleague would say it.
+
+    `message` is in the language of the run that found the problem (staff may read Spanish); `str()` says
+    where in that run's language too.
+    """
 
     message: str
     row: int | None = None  # spreadsheet row number: the header is row 1
@@ -39,9 +44,10 @@ class Problem:
     value: str | None = None
 
     def __str__(self) -> str:
-        parts = [f"row {self.row}" if self.row else "", f"column {self.column}" if self.column else ""]
+        parts = [_("row {row}").format(row=self.row) if self.row else "",
+                 _("column {column}").format(column=self.column) if self.column else ""]
         where = ", ".join(part for part in parts if part)
-        got = f" (got '{_shorten(self.value)}')" if self.value is not None else ""
+        got = " " + _("(got '{value}')").format(value=_shorten(self.value)) if self.value is not None else ""
         return f"{where}: {self.message}{got}" if where else f"{self.message}{got}"
 
 
@@ -71,9 +77,10 @@ def read_clinics_csv(path: str | Path) -> LoadResult:
             return _too_big(size)
         data = path.read_bytes()
     except FileNotFoundError:
-        return LoadResult(None, [Problem(f"there is no file at {path}")])
+        return LoadResult(None, [Problem(_("there is no file at {path}").format(path=path))])
     except OSError as error:
-        return LoadResult(None, [Problem(f"could not read {path}: {error.strerror or error}")])
+        return LoadResult(None, [Problem(_("could not read {path}: {reason}").format(
+            path=path, reason=error.strerror or error))])
     return parse_clinics_csv(data)
 
 
@@ -82,8 +89,8 @@ def _too_big(size: int) -> LoadResult:
         None,
         [
             Problem(
-                f"the file is {size / 1_048_576:.1f} MB, more than the {MAX_FILE_BYTES // 1_048_576} MB a clinics "
-                "list can be; is it the right file?"
+                _("the file is {size} MB, more than the {limit} MB a clinics list can be; is it the right "
+                  "file?").format(size=f"{size / 1_048_576:.1f}", limit=MAX_FILE_BYTES // 1_048_576)
             )
         ],
     )
@@ -135,9 +142,10 @@ def _central_european_problem(data: bytes, position: int | None = None) -> Probl
     line = data.count(b"\n", 0, position) + 1
     garbled, meant = word.decode("cp1252", "replace"), word.decode(codec, "replace")
     return Problem(
-        f"the file seems to be Central European text in {name}, not UTF-8 or Windows-1252: line {line} has "
-        f"'{garbled}', which in {name} reads '{meant}'. Reading it as Windows-1252 would garble such letters, "
-        "so it was not read; in Excel use Save As → 'CSV UTF-8' and upload that file"
+        _("the file seems to be Central European text in {encoding}, not UTF-8 or Windows-1252: line {line} has "
+          "'{garbled}', which in {encoding} reads '{meant}'. Reading it as Windows-1252 would garble such letters, "
+          "so it was not read; in Excel use Save As → 'CSV UTF-8' and upload that file").format(
+              encoding=name, line=line, garbled=garbled, meant=meant)
     )
 
 
@@ -146,9 +154,11 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
     # Text that is neither, but looks like Central European text (see _CE_RULES), is refused with a
     # message naming the likely encoding: guessing between Windows-1250 and ISO-8859-2 could garble it.
     if data.startswith(b"PK\x03\x04"):
-        return None, [], [Problem("this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → 'CSV UTF-8'")]
+        return None, [], [Problem(_("this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → "
+                                    "'CSV UTF-8'"))]
     if b"\x00" in data[:4096]:
-        return None, [], [Problem("this is not a text file (it contains NUL bytes); save the list as 'CSV UTF-8'")]
+        return None, [], [Problem(_("this is not a text file (it contains NUL bytes); save the list as "
+                                    "'CSV UTF-8'"))]
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -164,14 +174,14 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
             return None, [], [central]
         return None, [], [
             Problem(
-                f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[error.start]:02x} at position "
-                f"{error.start}); save it as 'CSV UTF-8'"
+                _("the file is neither UTF-8 nor Windows-1252 text (byte 0x{byte} at position {position}); save it "
+                  "as 'CSV UTF-8'").format(byte=f"{data[error.start]:02x}", position=error.start)
             )
         ]
     central = _central_european_problem(data)
     if central is not None:
         return None, [], [central]
-    return text, ["the file was in Windows-1252 (Excel's plain 'CSV' format); it will be saved as UTF-8"], []
+    return text, [_("the file was in Windows-1252 (Excel's plain 'CSV' format); it will be saved as UTF-8")], []
 
 
 def _normalise_header(name: str) -> str:
@@ -187,14 +197,16 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         return LoadResult(None, problems, notes)
     if not text.strip():
         return LoadResult(
-            None, [Problem("the file is empty; it needs a header row naming the columns: " + ", ".join(COLUMNS))], notes
+            None, [Problem(_("the file is empty; it needs a header row naming the columns: {columns}").format(
+                columns=", ".join(COLUMNS)))], notes
         )
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        return LoadResult(None, [Problem(f"the file is not readable as CSV: {error}")], notes)
+        return LoadResult(None, [Problem(_("the file is not readable as CSV: {reason}").format(reason=error))], notes)
     if len(rows) - 1 > MAX_ROWS:
-        too_many = Problem(f"the file has {len(rows) - 1:,} rows, more than the {MAX_ROWS:,} allowed")
+        too_many = Problem(_("the file has {count} rows, more than the {limit} allowed").format(
+            count=f"{len(rows) - 1:,}", limit=f"{MAX_ROWS:,}"))
         return LoadResult(None, [too_many], notes)
 
     header = [_normalise_header(name) for name in rows[0]]
@@ -205,7 +217,7 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
     if header_problems:
         return LoadResult(None, header_problems, notes)
     if [header[i] for i in keep] != list(COLUMNS):
-        notes.append("the columns were in a different order; they will be written back in the standard order")
+        notes.append(_("the columns were in a different order; they will be written back in the standard order"))
 
     records: list[tuple[int, dict[str, str]]] = []
     kept = set(keep)
@@ -223,8 +235,8 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         if len(cells) > len(header) or extra:
             problems.append(
                 Problem(
-                    f"has {len(cells)} cells but the header has {len(keep)} columns "
-                    "(a comma inside a value that is not in quotes?)",
+                    _("has {cells} cells but the header has {columns} columns (a comma inside a value that is not "
+                      "in quotes?)").format(cells=len(cells), columns=len(keep)),
                     row=row_number,
                 )
             )
@@ -233,8 +245,10 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         if absent:
             problems.append(
                 Problem(
-                    f"has only {len(cells)} cells but the header has {len(keep)} columns "
-                    f"(nothing for '{absent[0]}' and after)",
+                    ngettext("has only {cells} cell but the header has {columns} columns (nothing for '{column}' "
+                             "and after)",
+                             "has only {cells} cells but the header has {columns} columns (nothing for '{column}' "
+                             "and after)", len(cells)).format(cells=len(cells), columns=len(keep), column=absent[0]),
                     row=row_number,
                 )
             )
@@ -243,7 +257,8 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
 
     if not records and not problems:
         problems.append(
-            Problem("the file has a header row but no clinics; an empty list would hide every clinic from the finder")
+            Problem(_("the file has a header row but no clinics; an empty list would hide every clinic from the "
+                      "finder"))
         )
     result = validate_records(records)
     return LoadResult(result.clinics if not problems else None, problems + result.problems, notes + result.notes)
@@ -256,7 +271,8 @@ _uploads_lock = threading.Lock()
 def parse_upload(data: bytes) -> LoadResult:
     """parse_clinics_csv, remembered by the bytes' sha256: the page reruns on every click with the same upload."""
     # Each call gets its own copy of the table, so a caller changing it cannot change what the next gets.
-    key = hashlib.sha256(data).hexdigest()
+    # The messages are in the run's language, so a Spanish page never gets an English page's problems.
+    key = f"{current_language()}:{hashlib.sha256(data).hexdigest()}"
     with _uploads_lock:
         result = _uploads.get(key)
         if result is not None:
@@ -278,25 +294,29 @@ def _check_header(header: list[str], keep: list[int]) -> list[Problem]:
     for i in keep:
         if not header[i]:
             problems.append(
-                Problem(f"column {_spreadsheet_column(i)} has values but no name in the header row", row=1)
+                Problem(_("column {letter} has values but no name in the header row").format(
+                    letter=_spreadsheet_column(i)), row=1)
             )
     seen: set[str] = set()
     for name in names:
         if name and name in seen:
-            problems.append(Problem(f"the header names column '{name}' twice", row=1, column=name))
+            problems.append(Problem(_("the header names column '{name}' twice").format(name=name), row=1, column=name))
         seen.add(name)
     missing = [c for c in COLUMNS if c not in seen]
     unknown = [n for n in names if n and n not in COLUMNS]
     for name in unknown:
         problems.append(
             Problem(
-                f"'{name}' is not a column of the clinics list; rename or remove it (expected: {expected})",
+                _("'{name}' is not a column of the clinics list; rename or remove it (expected: {expected})").format(
+                    name=name, expected=expected),
                 row=1,
                 column=name,
             )
         )
     if missing:
-        problems.append(Problem(f"missing column(s): {', '.join(missing)} (expected: {expected})", row=1))
+        problems.append(Problem(ngettext("missing column(s): {names} (expected: {expected})",
+                                         "missing column(s): {names} (expected: {expected})", len(missing)).format(
+            names=", ".join(missing), expected=expected), row=1))
     return problems
 
 
@@ -318,21 +338,23 @@ _REFUSED_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\u
 # U+001C..U+001F, which pydantic keeps, so strip with exactly this set.
 _TRIMMED = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace() and not "\x1c" <= ch <= "\x1f")
 _CHARACTER_NAMES = {
-    "\r": "carriage return", "\n": "line break", "\t": "tab", "\x00": "NUL, a zero byte", "\x0b": "vertical tab",
-    "\x0c": "form feed", "\x85": "next line, U+0085", "\u2028": "line separator U+2028",
-    "\u2029": "paragraph separator U+2029", "\ufeff": "byte order mark U+FEFF",
+    "\r": N_("carriage return"), "\n": N_("line break"), "\t": N_("tab"), "\x00": N_("NUL, a zero byte"),
+    "\x0b": N_("vertical tab"), "\x0c": N_("form feed"), "\x85": N_("next line, U+0085"),
+    "\u2028": N_("line separator U+2028"), "\u2029": N_("paragraph separator U+2029"),
+    "\ufeff": N_("byte order mark U+FEFF"),
 }  # fmt: skip
 
 
 def _describe_character(ch: str) -> str:
+    code = f"U+{ord(ch):04X}"
     if "\ud800" <= ch <= "\udfff":
-        return f"a broken character (half of a character pair, U+{ord(ch):04X})"
-    name = _CHARACTER_NAMES.get(ch, f"U+{ord(ch):04X}")
+        return _("a broken character (half of a character pair, {code})").format(code=code)
+    name = _(_CHARACTER_NAMES[ch]) if ch in _CHARACTER_NAMES else code
     if ch == "\ufeff":
-        return f"an invisible character ({name})"
+        return _("an invisible character ({name})").format(name=name)
     if ch in "\u2028\u2029":
-        return f"a line break ({name})"
-    return f"a control character ({name})"
+        return _("a line break ({name})").format(name=name)
+    return _("a control character ({name})").format(name=name)
 
 
 def _visible(text: str) -> str:
@@ -354,11 +376,11 @@ def character_problems(row_number: int, record: Mapping[str, object]) -> list[Pr
             continue
         found = _REFUSED_CHARACTERS.findall(value.strip(_TRIMMED))
         if found:
-            kinds = " and ".join(dict.fromkeys(_describe_character(ch) for ch in found))
+            kinds = (" " + _("and") + " ").join(dict.fromkeys(_describe_character(ch) for ch in found))
             problems.append(
                 Problem(
-                    f"contains {kinds}, which cannot be kept in the list; remove it (retype the value, or use "
-                    "Find & Replace)",
+                    _("contains {characters}, which cannot be kept in the list; remove it (retype the value, or use "
+                      "Find & Replace)").format(characters=kinds),
                     row=row_number,
                     column=str(column),
                     value=_visible(value),
@@ -383,7 +405,8 @@ def validate_records(records: Iterable[tuple[int, Mapping[str, object]]]) -> Loa
         if duplicate:
             problems.append(
                 Problem(
-                    f"duplicate id; row {first_row_of_id[raw_id]} already uses it (ids must be unique)",
+                    _("duplicate id; row {row} already uses it (ids must be unique)").format(
+                        row=first_row_of_id[raw_id]),
                     row=row_number,
                     column="id",
                     value=raw_id,
@@ -420,12 +443,12 @@ def _same_site_problems(
         if not target:
             continue
         if target not in first_row_of_id:
-            problems.append(Problem("names no row of the list; use the id of the main listing of the same place",
+            problems.append(Problem(_("names no row of the list; use the id of the main listing of the same place"),
                                     row=row, column="same_site_as", value=target))
         elif target in secondary:
             problems.append(Problem(
-                f"names a row that itself points elsewhere (row {first_row_of_id[target]}); point every listing "
-                "of a place at the same main listing", row=row, column="same_site_as", value=target))
+                _("names a row that itself points elsewhere (row {row}); point every listing of a place at the same "
+                  "main listing").format(row=first_row_of_id[target]), row=row, column="same_site_as", value=target))
     return problems
 
 

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from clinic_finder.csvfile import COORDINATE_DECIMALS
+from clinic_finder.i18n import N_, _, ngettext
 from clinic_finder.schema import COLUMNS
+
+# The kinds of change in `ClinicsDiff.rows()`, as shown to people.
+CHANGE_LABELS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed")}
+
+
+def change_summary(added: int, removed: int, changed: int) -> str:
+    """'1 added, 0 removed, 2 changed' in the current language (each count with its own plural form)."""
+    return ", ".join((
+        ngettext("{count} added", "{count} added", added).format(count=added),
+        ngettext("{count} removed", "{count} removed", removed).format(count=removed),
+        ngettext("{count} changed", "{count} changed", changed).format(count=changed),
+    ))
 
 
 @dataclass(frozen=True)
@@ -54,19 +67,23 @@ class ClinicsDiff:
     def summary(self) -> str:
         """One line for people and for the audit log, e.g. '1 added, 0 removed, 2 changed'."""
         if self.empty:
-            return "no changes"
-        return f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
+            return _("no changes")
+        return change_summary(len(self.added), len(self.removed), len(self.changed))
 
     def rows(self) -> list[dict[str, str]]:
-        """One row per added clinic, removed clinic and changed field: a table people can read."""
+        """One row per added clinic, removed clinic and changed field: a table people can read.
+
+        `change` is the kind of change in the current language ("added", "removed", "changed" in English).
+        """
         names = self.names or {}
-        table = [{"change": "added", "id": i, "name": names.get(i, ""), "field": "", "old": "", "new": ""}
+        added, removed, changed = (_(CHANGE_LABELS[kind]) for kind in ("added", "removed", "changed"))
+        table = [{"change": added, "id": i, "name": names.get(i, ""), "field": "", "old": "", "new": ""}
                  for i in self.added]
-        table += [{"change": "removed", "id": i, "name": names.get(i, ""), "field": "", "old": "", "new": ""}
+        table += [{"change": removed, "id": i, "name": names.get(i, ""), "field": "", "old": "", "new": ""}
                   for i in self.removed]
         for change in self.changed:
             table += [
-                {"change": "changed", "id": change.id, "name": change.name,
+                {"change": changed, "id": change.id, "name": change.name,
                  "field": f.column, "old": f.old, "new": f.new}
                 for f in change.fields
             ]

@@ -293,28 +293,33 @@ def card_html(row: Mapping[str, object], state: SearchState, links: CardLinks, h
     unknown = [n for n in str(row.get("unknown_services") or "").split(", ") if n]
     if unknown:
         names = ", ".join(_(column_info(n).label) for n in unknown)
-        parts.append(f'<p class="cf-maybe">{html_text(_("Might match — call to confirm:"))} {html_text(names)}</p>')
+        maybe = _("Might match — call to confirm:")
+        parts.append(f'<p class="cf-maybe">{html_text(maybe)} {html_text(names)}</p>')
     limits = attendance.limits(row)
     if limits:
         parts.append(f'<p class="cf-limits">{html_text(" · ".join(limits))}</p>')
     address = html_text(full_address(row))
     if row.get("location_precision") == "zip":
-        address += f' <span class="cf-note">· {html_text(_("approximate location (ZIP centre)"))}</span>'
+        approximate = _("approximate location (ZIP centre)")
+        address += f' <span class="cf-note">· {html_text(approximate)}</span>'
     parts.append(f'<p class="cf-address">{address}</p>')
     actions = []
     phone = str(row["phone"])
+    # Words first, then the HTML: Babel cannot see a _() call inside an f-string on Python 3.11.
     if tel_href(phone):
-        actions.append(f'<a class="cf-button cf-call" href="{html_attr(tel_href(phone))}">'
-                       f'{html_text(_("Call {phone}").format(phone=phone))}</a>')
+        call = _("Call {phone}").format(phone=phone)
+        actions.append(f'<a class="cf-button cf-call" href="{html_attr(tel_href(phone))}">{html_text(call)}</a>')
+    directions = _("Directions")
     actions.append(f'<a class="cf-button" href="{html_attr(directions_url(row))}" target="_blank" '
-                   f'rel="noopener noreferrer">{html_text(_("Directions"))}</a>')
+                   f'rel="noopener noreferrer">{html_text(directions)}</a>')
     intake = str(row.get("intake_phone") or "")
     if tel_href(intake):
-        actions.append(f'<a class="cf-button" href="{html_attr(tel_href(intake))}">'
-                       f'{html_text(_("Intake {phone}").format(phone=intake))}</a>')
+        intake_call = _("Intake {phone}").format(phone=intake)
+        actions.append(f'<a class="cf-button" href="{html_attr(tel_href(intake))}">{html_text(intake_call)}</a>')
     if _present(row.get("website")):
+        website = _("Website")
         actions.append(f'<a class="cf-button" href="{html_attr(row["website"])}" target="_blank" '
-                       f'rel="noopener noreferrer nofollow">{html_text(_("Website"))}</a>')
+                       f'rel="noopener noreferrer nofollow">{html_text(website)}</a>')
     parts.append(f'<p class="cf-actions">{" ".join(actions)}</p>')
     wanted = [n for n in state.required if n not in unknown]
     if wanted or unknown:
@@ -322,8 +327,9 @@ def card_html(row: Mapping[str, object], state: SearchState, links: CardLinks, h
                                                         for n in state.required) + "</p>")
     parts.append(f'<p class="cf-provenance">{html_text(provenance_text(row))}</p>')
     parts.append(_more_html(row, links, other_listings))
+    suggest = _("Something wrong? Suggest a correction")
     parts.append(f'<p class="cf-suggest"><a href="{html_attr(links.suggest(str(row["id"])))}" target="_self">'
-                 f'{html_text(_("Something wrong? Suggest a correction"))}</a></p></div>')
+                 f'{html_text(suggest)}</a></p></div>')
     return "".join(parts)
 
 
@@ -332,21 +338,25 @@ MORE_GROUPS = ("schedule", "medication", "care", "language", "payment", "support
 
 
 def _more_html(row: Mapping[str, object], links: CardLinks, other_listings: Sequence[str]) -> str:
-    parts = [f'<details class="cf-more"><summary>{html_text(_("More about this clinic"))}</summary>']
+    more = _("More about this clinic")
+    parts = [f'<details class="cf-more"><summary>{html_text(more)}</summary>']
     for group in MORE_GROUPS:
         names = [c for c in SERVICE_COLUMNS if COLUMN_INFO[c].group == group and c != "iop"]
         if not names:
             continue
-        parts.append(f'<p class="cf-group"><strong>{html_text(_(GROUP_TITLES[group]))}</strong><br>'
+        title = _(GROUP_TITLES[group])
+        parts.append(f'<p class="cf-group"><strong>{html_text(title)}</strong><br>'
                      + " ".join(_badge_html(n, value_of(row, n), links.glossary) for n in names) + "</p>")
         if group == "language" and _present(row.get("languages")):
-            parts.append(f'<p>{html_text(_("Other languages: {names}").format(names=row["languages"]))}</p>')
+            languages = _("Other languages: {names}").format(names=row["languages"])
+            parts.append(f"<p>{html_text(languages)}</p>")
         if group == "intake" and _present(row.get("current_wait")):
             wait = _("Current wait: {wait} (as of {date})").format(wait=row["current_wait"],
                                                                   date=row.get("wait_as_of") or "")
             parts.append(f"<p>{html_text(wait)}</p>")
     if _present(row.get("notes")):
-        marker = f' <span class="cf-note">({html_text(_("in English"))})</span>' if current_language() != "en" else ""
+        in_english = _("in English")  # the notes are data, written in English: said so on other languages' cards
+        marker = f' <span class="cf-note">({html_text(in_english)})</span>' if current_language() != "en" else ""
         parts.append(f'<p class="cf-notes"><em>{html_text(row["notes"])}</em>{marker}</p>')
     if other_listings:
         twice = _("Listed twice in the directory, also as: {names}").format(names="; ".join(other_listings))

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import zipcodes
 
+from clinic_finder.i18n import _
 from clinic_finder.us_states import STATE_NAMES
 
 EARTH_RADIUS_MILES = 3958.7613  # mean Earth radius (IUGG), in miles
@@ -318,17 +319,20 @@ def coverage_message(place: Place, covered: Iterable[str] = COVERED_STATES) -> s
     >>> coverage_message(resolve_place("Denver"))  # doctest: +ELLIPSIS
     'This finder lists programs in Illinois and Texas only, and Denver, CO is in Colorado. For care near you, ...'
     """
-    states = _join([state_name(code) for code in _covered(covered)], "and")
-    where = (
-        f"not in {state_name(place.state)}"
-        if place.kind == "state"
-        else f"and {place.label} is in {state_name(place.state)}"
-    )
-    return (
-        f"This finder lists programs in {states} only, {where}. For care near you, call SAMHSA's National "
-        f"Helpline at {NATIONAL_HELPLINE} (free, confidential and open 24 hours a day) or search "
-        f"{FIND_TREATMENT}."
-    )
+    states = _join([state_name(code) for code in _covered(covered)], _and())
+    if place.kind == "state":
+        message = _(
+            "This finder lists programs in {states} only, not in {state}. For care near you, call SAMHSA's "
+            "National Helpline at {number} (free, confidential and open 24 hours a day) or search {website}."
+        )
+    else:
+        message = _(
+            "This finder lists programs in {states} only, and {place} is in {state}. For care near you, call "
+            "SAMHSA's National Helpline at {number} (free, confidential and open 24 hours a day) or search "
+            "{website}."
+        )
+    return message.format(states=states, state=state_name(place.state), place=place.label, number=NATIONAL_HELPLINE,
+                          website=FIND_TREATMENT)
 
 
 def resolve_place(text: str, covered: Iterable[str] = COVERED_STATES) -> Place:
@@ -350,24 +354,25 @@ def resolve_place(text: str, covered: Iterable[str] = COVERED_STATES) -> Place:
     states = _covered(covered)
     query = " ".join(text.split())
     if not query:
-        raise PlaceError("Type a ZIP code (like 60613) or a city and state (like Chicago, IL).")
+        raise PlaceError(_("Type a ZIP code (like 60613) or a city and state (like Chicago, IL)."))
     zip_match = ZIP_INPUT.fullmatch(query)
     if zip_match:
         return _zip_place(zip_match.group(1))
     if CANADIAN_POSTAL_CODE.fullmatch(query):
         raise PlaceError(
-            f"{_quoted(query)} looks like a Canadian postal code. This finder covers US ZIP codes "
-            f"({_join([state_name(code) for code in states], 'and')} clinics)."
+            _("{text} looks like a Canadian postal code. This finder covers US ZIP codes ({states} clinics).").format(
+                text=_quoted(query), states=_join([state_name(code) for code in states], _and()))
         )
     if re.fullmatch(r"[\d\s-]+", query):
-        raise PlaceError(f"{_quoted(query)} is not a ZIP code: a US ZIP code has 5 digits, like 60613.")
+        raise PlaceError(_("{text} is not a ZIP code: a US ZIP code has 5 digits, like 60613.").format(
+            text=_quoted(query)))
     if not NAME_INPUT.fullmatch(query):
         raise PlaceError(
-            f"We could not read {_quoted(query)} as a place. Type a 5-digit ZIP code (like 60613), "
-            "a city and state (like 'Houston, TX') or a county (like 'Cook County')."
+            _("We could not read {text} as a place. Type a 5-digit ZIP code (like 60613), a city and state (like "
+              "'Houston, TX') or a county (like 'Cook County').").format(text=_quoted(query))
         )
     query = COUNTRY_SUFFIX.sub("", query) or query
-    name, _, state_text = (part.strip(" ,.") for part in query.rpartition(","))
+    name, _comma, state_text = (part.strip(" ,.") for part in query.rpartition(","))
     if not name or not state_text:  # no comma, or nothing on one side of it ("Chicago,")
         return _name_alone(query.strip(" ,"), states)
     return _in_state(name, _typed_state(name, state_text, states), state_text, states)
@@ -377,12 +382,13 @@ def _zip_place(zip_code: str) -> Place:
     record = _zip_index().get(zip_code)
     if record is None:
         raise PlaceError(
-            f"{zip_code} is not a US ZIP code we know. Check the digits, or type a city and state like 'Chicago, IL'."
+            _("{zip} is not a US ZIP code we know. Check the digits, or type a city and state like "
+              "'Chicago, IL'.").format(zip=zip_code)
         )
     if not record.has_location:
         raise PlaceError(
-            f"ZIP {record.zip} ({record.city}, {record.state}) is a military or post-office-box code "
-            "with no map location. Try the ZIP code of where you live or work."
+            _("ZIP {zip} ({city}, {state}) is a military or post-office-box code with no map location. Try the "
+              "ZIP code of where you live or work.").format(zip=record.zip, city=record.city, state=record.state)
         )
     return Place(f"{record.zip} ({record.city}, {record.state})", record.lat, record.lon, "zip", record.state)
 
@@ -472,7 +478,11 @@ def _in_state(name: str, state: str, state_text: str, states: tuple[str, ...]) -
         return entry.place()
     kind: PlaceKind = "county" if county is not None else "city"
     shown = state if len(_key(_words(state_text))) == 2 else state_name(state)  # as typed: "in IL", "in Illinois"
-    message = f"We could not find a {kind} called {_quoted(name)} in {shown}. Check the spelling, or type a ZIP code."
+    if county is not None:
+        message = _("We could not find a county called {text} in {state}. Check the spelling, or type a ZIP code.")
+    else:
+        message = _("We could not find a city called {text} in {state}. Check the spelling, or type a ZIP code.")
+    message = message.format(text=_quoted(name), state=shown)
     # The same name in the covered states ("Austin, IL": Austin, TX), then close spellings in that state.
     key = county if county is not None else _key(words)
     index = _county_index() if county is not None else _city_index()
@@ -487,9 +497,10 @@ def _typed_state(name: str, state_text: str, states: tuple[str, ...]) -> str:
     if state is not None:
         return state
     if re.fullmatch(r"[A-Za-z]{2}", state_text):
-        raise PlaceError(f"{_quoted(state_text)} is not a US state code. Try 'Chicago, IL'.")
-    lead = f"{_quoted(state_text)} is not a US state."
-    message = f"{lead} After the comma, type the state's name or two-letter code, like 'Austin, Texas' or 'Austin, TX'."
+        raise PlaceError(_("{text} is not a US state code. Try 'Chicago, IL'.").format(text=_quoted(state_text)))
+    lead = _("{text} is not a US state.").format(text=_quoted(state_text))
+    message = lead + " " + _("After the comma, type the state's name or two-letter code, like 'Austin, Texas' or "
+                             "'Austin, TX'.")
     # "Austin, Tex": states whose name starts so, or is spelled close, that have a place of that name.
     typed = _key(_words(state_text))
     names = {_key(_words(full)): code for code, full in STATE_NAMES.items()}
@@ -508,14 +519,18 @@ def _state_place(state: str, states: tuple[str, ...]) -> Place:
     """A state named alone: too wide to search from in a covered state; a place outside coverage otherwise."""
     if state in states:
         largest = _largest_city(state)
-        example = f", like '{largest.name}, {state}'" if largest else ""
+        if largest is None:
+            raise PlaceError(_("{state} is a whole state. Type a city, county or ZIP code in {state}.").format(
+                state=state_name(state)))
         raise PlaceError(
-            f"{state_name(state)} is a whole state. Type a city, county or ZIP code in {state_name(state)}{example}."
+            _("{state} is a whole state. Type a city, county or ZIP code in {state}, like {example}.").format(
+                state=state_name(state), example=f"'{largest.name}, {state}'")
         )
     centre = _state_centres().get(state)
     if centre is None:
         raise PlaceError(
-            f"{state_name(state)} has no map location we can search from. Type a city or ZIP code instead."
+            _("{state} has no map location we can search from. Type a city or ZIP code instead.").format(
+                state=state_name(state))
         )
     return Place(state_name(state), centre[0], centre[1], "state", state)
 
@@ -526,9 +541,13 @@ def _not_found(query: str, words: Sequence[str], states: tuple[str, ...]) -> Pla
     kind: PlaceKind = "county" if county is not None else "city"
     index = _county_index() if county is not None else _city_index()
     candidates = [index[k][s] for k in _close_keys(key, kind, states) for s in states if s in index[k]]
-    lead = f"We could not find a {'county' if county is not None else 'place'} called {_quoted(query)}."
+    if county is not None:
+        lead = _("We could not find a county called {text}.").format(text=_quoted(query))
+    else:
+        lead = _("We could not find a place called {text}.").format(text=_quoted(query))
     return _suggest_or_fail(
-        f"{lead} Check the spelling, or type a 5-digit ZIP code (like 60613) or a city and state (like 'Houston, TX').",
+        lead + " " + _("Check the spelling, or type a 5-digit ZIP code (like 60613) or a city and state (like "
+                       "'Houston, TX')."),
         candidates,
         lead,
     )
@@ -539,7 +558,8 @@ def _suggest_or_fail(message: str, found: Sequence[_Entry | Place], lead: str | 
     places = list(dict.fromkeys(f.place() if isinstance(f, _Entry) else f for f in found))[:SUGGESTION_LIMIT]
     if not places:
         return PlaceError(message)
-    return PlaceSuggestionError(f"{lead or message} Did you mean {_join([p.label for p in places], 'or')}?", places)
+    question = _("Did you mean {places}?").format(places=_join([p.label for p in places], _or()))
+    return PlaceSuggestionError(f"{lead or message} {question}", places)
 
 
 def _one_or_ask(query: str, entries: Sequence[_Entry]) -> Place | None:
@@ -550,8 +570,8 @@ def _one_or_ask(query: str, entries: Sequence[_Entry]) -> Place | None:
     ranked = sorted(entries, key=lambda e: -e.zips)  # stable: ties keep the covered states' order
     places = [entry.place() for entry in ranked]
     raise AmbiguousPlaceError(
-        f"There is more than one place called {_quoted(query)}. "
-        f"Which one did you mean: {_join([p.label for p in places], 'or')}?",
+        _("There is more than one place called {text}. Which one did you mean: {places}?").format(
+            text=_quoted(query), places=_join([p.label for p in places], _or())),
         places,
     )
 
@@ -589,7 +609,7 @@ def _close_keys(key: str, kind: PlaceKind, states: tuple[str, ...]) -> list[str]
     shared: Counter[int] = Counter()
     for bigram in _bigrams(key):
         shared.update(postings.get(bigram, ()))
-    shortlist = [keys[position] for position, _ in shared.most_common(50)]
+    shortlist = [keys[position] for position, _count in shared.most_common(50)]
     return difflib.get_close_matches(key, shortlist, n=SUGGESTION_LIMIT, cutoff=0.8)
 
 
@@ -605,6 +625,16 @@ def _quoted(text: str) -> str:
     """The person's own text in quotes, cut short so that a message never repeats a long paste."""
     text = " ".join(text.split())
     return f"'{text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1].rstrip() + '…'}'"
+
+
+def _and() -> str:
+    # TRANSLATORS: joins the last two names of a list, as in "Illinois and Texas".
+    return _("and")
+
+
+def _or() -> str:
+    # TRANSLATORS: joins the last two places of a choice, as in "Paris, TX or Paris, IL".
+    return _("or")
 
 
 def _join(items: Sequence[str], word: str) -> str:

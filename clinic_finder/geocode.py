@@ -18,6 +18,7 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 
 from clinic_finder import geo
+from clinic_finder.i18n import _
 from clinic_finder.schema import MAX_DISTANCE_FROM_ZIP_MILES, LocationPrecision
 
 DEFAULT_USER_AGENT = "clinic-finder-iop/0.1 (staff geocoding of treatment sites)"
@@ -72,7 +73,7 @@ def shared_geocoder(settings: GeocoderSettings) -> Geocode:
 
 @dataclass(frozen=True)
 class Located:
-    """Where a clinic was placed (degrees), how precisely, and a sentence for staff."""
+    """Where a clinic was placed (degrees), how precisely, and a sentence for staff (in the run's language)."""
 
     lat: float | None
     lon: float | None
@@ -95,10 +96,12 @@ def address_query(row: Mapping[str, Any]) -> dict[str, str]:
 def _zip_fallback(row: Mapping[str, Any], reason: str, failure: str) -> Located:
     record = geo.lookup_zip_record(str(row.get("zip") or ""))
     if record is None or not record.has_location:
-        return Located(None, None, None, f"{reason}, and ZIP code {row.get('zip')!r} has no known centre; "
-                       "fix the ZIP code or type the coordinates", failure)
+        return Located(None, None, None, _("{reason}, and ZIP code {zip} has no known centre; fix the ZIP code or "
+                                           "type the coordinates").format(reason=reason, zip=repr(row.get("zip"))),
+                       failure)
     return Located(record.lat, record.lon, LocationPrecision.ZIP,
-                   f"{reason}; placed at the centre of ZIP {record.zip} (approximate, location_precision = zip)",
+                   _("{reason}; placed at the centre of ZIP {zip} (approximate, location_precision = zip)").format(
+                       reason=reason, zip=record.zip),
                    failure)
 
 
@@ -106,21 +109,23 @@ def locate(row: Mapping[str, Any], geocode: Geocode) -> Located:
     """Geocode a clinic's street address; fall back to its ZIP centre, saying why."""
     query = address_query(row)
     if "street" not in query:
-        return _zip_fallback(row, "there is no street address to look up", "no_street")
+        return _zip_fallback(row, _("there is no street address to look up"), "no_street")
     try:
         found = geocode(query)
     except GeopyError as error:
-        return _zip_fallback(row, f"the geocoder could not be reached or failed ({type(error).__name__})",
-                             "unreachable")
+        return _zip_fallback(row, _("the geocoder could not be reached or failed ({error})").format(
+            error=type(error).__name__), "unreachable")
     except (OSError, ValueError) as error:  # a broken reply or socket trouble below geopy
-        return _zip_fallback(row, f"the geocoder failed ({type(error).__name__})", "unreachable")
+        return _zip_fallback(row, _("the geocoder failed ({error})").format(error=type(error).__name__), "unreachable")
     if found is None:
-        return _zip_fallback(row, "the geocoder found no match for the street address", "not_found")
+        return _zip_fallback(row, _("the geocoder found no match for the street address"), "not_found")
     lat, lon = float(found.latitude), float(found.longitude)
     record = geo.lookup_zip_record(str(row.get("zip") or ""))
     if record is not None and record.has_location:
         miles = float(geo.distance_miles(record.lat, record.lon, lat, lon))
         if miles > MAX_DISTANCE_FROM_ZIP_MILES:
-            return _zip_fallback(row, f"the geocoder's match lies {miles:,.0f} miles from ZIP {record.zip} "
-                                 "(probably another place with the same street name)", "far")
-    return Located(lat, lon, LocationPrecision.ADDRESS, f"located at the street address ({lat:.5f}, {lon:.5f})")
+            return _zip_fallback(row, _("the geocoder's match lies {miles} miles from ZIP {zip} (probably another "
+                                        "place with the same street name)").format(miles=f"{miles:,.0f}",
+                                                                                  zip=record.zip), "far")
+    return Located(lat, lon, LocationPrecision.ADDRESS, _("located at the street address ({lat}, {lon})").format(
+        lat=f"{lat:.5f}", lon=f"{lon:.5f}"))

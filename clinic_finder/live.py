@@ -5,17 +5,22 @@ re-reads the file only when they change, so staff edits (in the app, in Excel, t
 next interaction. If the new file is invalid, the last valid list keeps being served and the problems are
 kept for the staff page. If there has never been a valid list in this process (the app started on a
 broken file), the newest valid backup is served instead.
+
+One `LiveClinics` serves every session, in every language: the problems are said in the language of the run
+that asks (`LiveState.problems`), worked out once per language for each version of the file.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from clinic_finder.csvfile import Problem, parse_clinics_csv
+from clinic_finder.i18n import _, current_language
 from clinic_finder.search import SearchIndex
 from clinic_finder.store import backup_files
 
@@ -58,8 +63,11 @@ class LiveClinics:
         self._lock = threading.Lock()
         self._good: Snapshot | None = None
         self._seen_key: tuple[int, int, int] | None = None
-        self._problems: list[Problem] = []
-        self.reads = 0  # how many times the file was actually parsed (tests check caching with it)
+        # Why the file on disk is not served (None: it is), as a function of the run's language, and what it
+        # said in each language so far.
+        self._why: Callable[[], list[Problem]] | None = None
+        self._said: dict[str, list[Problem]] = {}
+        self.reads = 0  # how many times the file was actually read and parsed (tests check caching with it)
 
     def current(self) -> LiveState:
         """The list to serve now, re-reading the file only if its mtime or size changed."""
@@ -67,27 +75,43 @@ class LiveClinics:
             key = _file_key(self.path)
             if key is None:
                 self._seen_key = None
-                self._problems = [Problem(f"the clinics file {self.path.name} is missing")]
+                name = self.path.name
+                self._set_problems(lambda: [Problem(_("the clinics file {name} is missing").format(name=name))])
             elif key != self._seen_key:
                 self._seen_key = key
                 self._load(key)
             if self._good is None:
                 self._good = self._newest_valid_backup()
-            return LiveState(self._good, list(self._problems))
+            return LiveState(self._good, self._problems_now())
+
+    def _set_problems(self, why: Callable[[], list[Problem]] | None, said: list[Problem] | None = None) -> None:
+        self._why = why
+        self._said = {current_language(): said} if said is not None else {}
+
+    def _problems_now(self) -> list[Problem]:
+        """Why the file on disk is not served, in this run's language (a copy: callers may change it)."""
+        if self._why is None:
+            return []
+        language = current_language()
+        if language not in self._said:
+            self._said[language] = self._why()
+        return list(self._said[language])
 
     def _load(self, key: tuple[int, int, int]) -> None:
         try:
             data = self.path.read_bytes()
         except OSError as error:
-            self._problems = [Problem(f"could not read {self.path.name}: {error.strerror or error}")]
+            name, reason = self.path.name, error.strerror or error
+            self._set_problems(lambda: [Problem(_("could not read {path}: {reason}").format(path=name, reason=reason))])
             return
         self.reads += 1
         result = parse_clinics_csv(data)
         if result.ok and result.clinics is not None:
             self._good = Snapshot(result.clinics, SearchIndex.build(result.clinics), key, str(self.path))
-            self._problems = []
+            self._set_problems(None)
         else:
-            self._problems = result.problems
+            # Another language's problems come from checking the same bytes again, in that language.
+            self._set_problems(lambda: parse_clinics_csv(data).problems, result.problems)
 
     def _newest_valid_backup(self) -> Snapshot | None:
         for backup in reversed(backup_files(self.path)):  # newest first

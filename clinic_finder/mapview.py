@@ -272,7 +272,8 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                     if (f[9] !== "") { zip = f[9]; }
                     var base = slug(unescape(f[3]) + " " + unescape(f[4]));
                     var id = f[2] === "" ? base : (f[2].charAt(0) === "-" ? base + f[2] : f[2]);
-                    var marker = L.marker([lat, lon]);
+                    // Named for screen readers (Leaflet would say "Marker", in English on every page).
+                    var marker = L.marker([lat, lon], {alt: unescape(f[3]) + (f[4] ? " · " + unescape(f[4]) : "")});
                     marker.clinic = {id: id, name: f[3], site: f[4], address: f[5], address2: f[6], city: city,
                                      state: state, zip: zip, phone: f[10], approx: f[11] === "z", limits: f[12]};
                     // The hidden part is what streamlit-folium returns as last_object_clicked_tooltip.
@@ -489,6 +490,17 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
         {% macro script(this, kwargs) %}
             L.Popup.mergeOptions({autoPanPaddingTopLeft: L.point({{ this.pad|tojson }})});
             (function () {
+                // The zoom buttons' names in the page's language (Leaflet's own are English).
+                var zoom = {{ this._parent.get_name() }}.zoomControl;
+                var names = {{ this.zoom_names|tojson }};
+                if (zoom) {
+                    [[zoom._zoomInButton, names.in], [zoom._zoomOutButton, names.out]].forEach(function (pair) {
+                        pair[0].title = pair[1];
+                        pair[0].setAttribute("aria-label", pair[1]);
+                    });
+                }
+            })();
+            (function () {
                 var style = document.createElement("style");
                 style.textContent = ".clinic-selected { filter: hue-rotate(150deg) saturate(2.5); }";
                 document.head.appendChild(style);
@@ -501,10 +513,11 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "BaseMapExtras"
         self.pad = list(POPUP_PAD_TOP_LEFT)
+        self.zoom_names = {"in": _("Zoom in"), "out": _("Zoom out")}
 
 
 def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE) -> folium.Map:
-    """The finder's map without any search in it: its script is the same on every rerun."""
+    """The finder's map without any search in it: its script is the same on every rerun (in one language)."""
     m = _new_map(tiles)
     BaseMapExtras().add_to(m)
     return use_local_assets(m, asset_base)

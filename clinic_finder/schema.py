@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from clinic_finder import geo
-from clinic_finder.i18n import N_
+from clinic_finder.i18n import N_, _
 
 MAX_DISTANCE_FROM_ZIP_MILES = 50.0
 MAX_SHORT_TEXT = 200  # names, addresses, who checked: one line
@@ -87,7 +87,7 @@ def _parse_availability(value: Any) -> Availability:
     text = _as_text(value).lower()
     if text not in AVAILABILITY_SPELLINGS:
         raise PydanticCustomError(
-            "availability", "must be yes, no or unknown (Y/N, true/false, 1/0, x or blank are accepted too)"
+            "availability", _("must be yes, no or unknown (Y/N, true/false, 1/0, x or blank are accepted too)")
         )
     return AVAILABILITY_SPELLINGS[text]
 
@@ -107,9 +107,9 @@ def _parse_date(value: Any) -> dt.date | None:
                 raise ValueError
             day = dt.date.fromisoformat(text)
         except ValueError:
-            raise PydanticCustomError("date", "must be an ISO date YYYY-MM-DD, like 2023-06-29") from None
+            raise PydanticCustomError("date", _("must be an ISO date YYYY-MM-DD, like 2023-06-29")) from None
     if day > dt.date.today():
-        raise PydanticCustomError("date", "is in the future; use the date it actually happened")
+        raise PydanticCustomError("date", _("is in the future; use the date it actually happened"))
     return day
 
 
@@ -384,8 +384,8 @@ class Clinic(BaseModel):
                 if found:
                     raise PydanticCustomError(
                         "bidi",
-                        "contains an invisible text-direction character (U+{code}) that can make text display "
-                        "as something else; remove it",
+                        _("contains an invisible text-direction character (U+{code}) that can make text display "
+                          "as something else; remove it"),
                         {"code": f"{ord(found.group(0)):04X}", "column": column, "value": value},
                     )
         return data
@@ -403,7 +403,7 @@ class Clinic(BaseModel):
     def _check_id(cls, value: str) -> str:
         if not ID_PATTERN.fullmatch(value):
             raise PydanticCustomError(
-                "id", "must be a lowercase slug of letters, digits and hyphens, like 'symetria-recovery-chicago'"
+                "id", _("must be a lowercase slug of letters, digits and hyphens, like 'symetria-recovery-chicago'")
             )
         return value
 
@@ -411,14 +411,15 @@ class Clinic(BaseModel):
     @classmethod
     def _check_reference(cls, value: str) -> str:
         if value and not ID_PATTERN.fullmatch(value):
-            raise PydanticCustomError("id", "must be blank or the id of another row, like 'symetria-recovery-chicago'")
+            raise PydanticCustomError(
+                "id", _("must be blank or the id of another row, like 'symetria-recovery-chicago'"))
         return value
 
     @field_validator("name", "address", "city", "source")
     @classmethod
     def _check_required(cls, value: str) -> str:
         if not value:
-            raise PydanticCustomError("required", "is required and was left blank")
+            raise PydanticCustomError("required", _("is required and was left blank"))
         return value
 
     @field_validator("name", "site", "address", "address2", "city", "checked_by", "current_wait", "languages",
@@ -426,14 +427,14 @@ class Clinic(BaseModel):
     @classmethod
     def _check_length(cls, value: str) -> str:
         if len(value) > MAX_SHORT_TEXT:
-            raise PydanticCustomError("length", "is longer than {limit} characters", {"limit": MAX_SHORT_TEXT})
+            raise PydanticCustomError("length", _("is longer than {limit} characters"), {"limit": MAX_SHORT_TEXT})
         return value
 
     @field_validator("notes")
     @classmethod
     def _check_notes_length(cls, value: str) -> str:
         if len(value) > MAX_NOTES:
-            raise PydanticCustomError("length", "is longer than {limit} characters", {"limit": MAX_NOTES})
+            raise PydanticCustomError("length", _("is longer than {limit} characters"), {"limit": MAX_NOTES})
         return value
 
     @field_validator("state", mode="before")
@@ -441,7 +442,7 @@ class Clinic(BaseModel):
     def _check_state(cls, value: Any) -> str:
         text = _as_text(value).upper()
         if text not in geo.state_codes():
-            raise PydanticCustomError("state", "must be a two-letter US state code such as IL or TX")
+            raise PydanticCustomError("state", _("must be a two-letter US state code such as IL or TX"))
         return text
 
     @field_validator("zip", mode="before")
@@ -452,10 +453,10 @@ class Clinic(BaseModel):
             text = f"{text[:5]}-{text[5:]}"
         if re.fullmatch(r"\d{3,4}", text):
             raise PydanticCustomError(
-                "zip", "has fewer than 5 digits; a spreadsheet probably dropped its leading zeros"
+                "zip", _("has fewer than 5 digits; a spreadsheet probably dropped its leading zeros")
             )
         if not ZIP_PATTERN.fullmatch(text):
-            raise PydanticCustomError("zip", "must be 5 digits or ZIP+4, like 60613 or 60613-1234")
+            raise PydanticCustomError("zip", _("must be 5 digits or ZIP+4, like 60613 or 60613-1234"))
         return text
 
     @field_validator("phone", "intake_phone", mode="before")
@@ -464,7 +465,7 @@ class Clinic(BaseModel):
         text = _as_text(value)
         if not text:
             if info.field_name == "phone":
-                raise PydanticCustomError("required", "is required and was left blank")
+                raise PydanticCustomError("required", _("is required and was left blank"))
             return ""
         return normalize_phone(text)
 
@@ -477,13 +478,13 @@ class Clinic(BaseModel):
         if re.search(r"[\s\x00-\x1f\x7f]", text):
             # The URL parser quietly drops tabs and line breaks while checking, and the page would then show
             # the raw link text: refuse them instead.
-            raise PydanticCustomError("url", "must not contain spaces, tabs or line breaks")
+            raise PydanticCustomError("url", _("must not contain spaces, tabs or line breaks"))
         if not re.match(r"^https?://", text, flags=re.IGNORECASE):
-            raise PydanticCustomError("url", "must be blank or a web address starting with http:// or https://")
+            raise PydanticCustomError("url", _("must be blank or a web address starting with http:// or https://"))
         try:
             _HTTP_URL.validate_python(text)
         except ValidationError:
-            raise PydanticCustomError("url", "is not a valid web address") from None
+            raise PydanticCustomError("url", _("is not a valid web address")) from None
         return text
 
     @field_validator("lat", "lon", mode="before")
@@ -491,14 +492,15 @@ class Clinic(BaseModel):
     def _check_coordinate(cls, value: Any, info: Any) -> float:
         text = _as_text(value)
         if not text:
-            raise PydanticCustomError("required", "is required and was left blank")
+            raise PydanticCustomError("required", _("is required and was left blank"))
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            raise PydanticCustomError("number", "must be a number in decimal degrees, like 41.9543") from None
+            raise PydanticCustomError("number", _("must be a number in decimal degrees, like 41.9543")) from None
         limit = 90.0 if info.field_name == "lat" else 180.0
         if not -limit <= number <= limit or number != number:
-            raise PydanticCustomError("range", f"must be between -{limit:.0f} and {limit:.0f} degrees")
+            raise PydanticCustomError("range", _("must be between -{limit} and {limit} degrees"),
+                                      {"limit": f"{limit:.0f}"})
         return number
 
     @field_validator("location_precision", mode="before")
@@ -506,14 +508,14 @@ class Clinic(BaseModel):
     def _check_precision(cls, value: Any) -> str:
         text = _as_text(value).lower()
         if text not in {p.value for p in LocationPrecision}:
-            raise PydanticCustomError("choice", "must be 'address' or 'zip'")
+            raise PydanticCustomError("choice", _("must be 'address' or 'zip'"))
         return text
 
     @field_validator("source_date")
     @classmethod
     def _check_source_date(cls, value: dt.date | None) -> dt.date:
         if value is None:
-            raise PydanticCustomError("required", "is required and was left blank")
+            raise PydanticCustomError("required", _("is required and was left blank"))
         return value
 
     # ---- cross-field checks ----
@@ -522,29 +524,29 @@ class Clinic(BaseModel):
     def _check_row(self) -> Clinic:
         if self.same_site_as and self.same_site_as == self.id:
             raise PydanticCustomError(
-                "same_site", "names the row itself", {"column": "same_site_as", "value": self.same_site_as}
+                "same_site", _("names the row itself"), {"column": "same_site_as", "value": self.same_site_as}
             )
         if bool(self.last_checked) != bool(self.checked_by):
             missing, present = ("checked_by", "last_checked") if self.last_checked else ("last_checked", "checked_by")
             raise PydanticCustomError(
                 "checked",
-                "is blank but {present} is filled in: say both when and by whom a row was checked",
+                _("is blank but {present} is filled in: say both when and by whom a row was checked"),
                 {"column": missing, "value": "", "present": present},
             )
         if self.current_wait and not self.wait_as_of:
             raise PydanticCustomError(
-                "wait", "is blank but current_wait is filled in: say when the clinic told us",
+                "wait", _("is blank but current_wait is filled in: say when the clinic told us"),
                 {"column": "wait_as_of", "value": ""},
             )
         centre = geo.lookup_zip_record(self.zip)
         if centre is None:
             raise PydanticCustomError(
-                "zip", "is not a known US ZIP code", {"column": "zip", "value": self.zip}
+                "zip", _("is not a known US ZIP code"), {"column": "zip", "value": self.zip}
             )
         if centre.state != self.state:
             raise PydanticCustomError(
                 "zip",
-                "belongs to {zip_state}, not to {state}",
+                _("belongs to {zip_state}, not to {state}"),
                 {"column": "zip", "value": self.zip, "zip_state": centre.state, "state": self.state},
             )
         if centre.has_location:
@@ -552,8 +554,8 @@ class Clinic(BaseModel):
             if miles > MAX_DISTANCE_FROM_ZIP_MILES:
                 raise PydanticCustomError(
                     "far_from_zip",
-                    "lat/lon {lat}, {lon} lie {miles} miles from the centre of ZIP {zip} "
-                    "(at most {limit} expected; swapped or sign-flipped coordinates?)",
+                    _("lat/lon {lat}, {lon} lie {miles} miles from the centre of ZIP {zip} "
+                      "(at most {limit} expected; swapped or sign-flipped coordinates?)"),
                     {
                         "column": "lat",
                         "value": f"{self.lat}, {self.lon}",
@@ -573,10 +575,10 @@ def normalize_phone(text: str) -> str:
         parsed = phonenumbers.parse(text, "US")
     except phonenumbers.NumberParseException:
         raise PydanticCustomError(
-            "phone", "is not a phone number; write a US number like 312-555-0100 (extension: x12)"
+            "phone", _("is not a phone number; write a US number like 312-555-0100 (extension: x12)")
         ) from None
     if parsed.country_code != 1 or not phonenumbers.is_valid_number(parsed):
-        raise PydanticCustomError("phone", "is not a valid US phone number; write it like 312-555-0100")
+        raise PydanticCustomError("phone", _("is not a valid US phone number; write it like 312-555-0100"))
     digits = f"{parsed.national_number:010d}"
     formatted = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
     return f"{formatted} x{parsed.extension}" if parsed.extension else formatted

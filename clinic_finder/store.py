@@ -47,8 +47,9 @@ import pandas as pd
 
 from clinic_finder import files
 from clinic_finder.csvfile import LoadResult, Problem, clinics_to_csv_bytes, parse_clinics_csv, same_clinics
-from clinic_finder.diff import ClinicsDiff, diff_clinics
+from clinic_finder.diff import ClinicsDiff, change_summary, diff_clinics
 from clinic_finder.editing import validate_frame
+from clinic_finder.i18n import _, ngettext
 
 BACKUPS_KEPT = 50
 LOCK_TIMEOUT_SECONDS = 15.0  # a save takes well under a second; longer means a stuck process
@@ -60,7 +61,8 @@ class InvalidClinics(ValueError):
     """The table to save has problems; nothing was written."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s); nothing was saved")
+        super().__init__(ngettext("{count} problem(s); nothing was saved", "{count} problem(s); nothing was saved",
+                                  len(problems)).format(count=len(problems)))
         self.problems = problems
 
 
@@ -80,20 +82,22 @@ class SaveConflict(RuntimeError):
         super().__init__(self.explanation())
 
     def explanation(self) -> str:
-        """What happened and what to do, for staff."""
+        """What happened and what to do, for staff (in the current language)."""
         if self.actual is None:
-            what = "the clinics file was deleted or moved"
+            what = _("the clinics file was deleted or moved")
         elif self.disk_problems:
-            what = f"the file on disk was edited and now has {len(self.disk_problems)} problem(s)"
+            count = len(self.disk_problems)
+            what = ngettext("the file on disk was edited and now has {count} problem(s)",
+                            "the file on disk was edited and now has {count} problem(s)", count).format(count=count)
         elif self.disk_diff is not None:
-            what = f"someone saved in the meantime ({self.disk_diff.summary()})"
+            what = _("someone saved in the meantime ({changes})").format(changes=self.disk_diff.summary())
         else:
-            what = "someone saved or edited it in the meantime"
-        return (
-            f"The clinics list changed since you started editing: {what}. Your save was refused so that "
+            what = _("someone saved or edited it in the meantime")
+        return _(
+            "The clinics list changed since you started editing: {what}. Your save was refused so that "
             "nobody's work is overwritten; nothing was written. Reload the current list and make your "
             "change again (you can download your version first)."
-        )
+        ).format(what=what)
 
 
 class SaveBusy(RuntimeError):
@@ -151,9 +155,10 @@ def read_snapshot(path: str | Path) -> Snapshot:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return Snapshot(path, None, LoadResult(None, [Problem(f"there is no file at {path.name}")]))
+        return Snapshot(path, None, LoadResult(None, [Problem(_("there is no file at {path}").format(path=path.name))]))
     except OSError as error:
-        return Snapshot(path, None, LoadResult(None, [Problem(f"could not read {path.name}: {error.strerror}")]))
+        return Snapshot(path, None, LoadResult(None, [Problem(_("could not read {path}: {reason}").format(
+            path=path.name, reason=error.strerror))]))
     return Snapshot(path, fingerprint_bytes(data), parse_clinics_csv(data), data)
 
 
@@ -177,7 +182,7 @@ def clean_label(staff_label: str) -> str:
     """The staff label as logged: one line, trimmed; raise ValueError if blank."""
     label = " ".join(str(staff_label).split())[:MAX_LABEL_CHARS]
     if not label:
-        raise ValueError("say who you are (a name or initials) so the change log shows who saved")
+        raise ValueError(_("say who you are (a name or initials) so the change log shows who saved"))
     return label
 
 
@@ -195,8 +200,8 @@ def append_audit_entry(csv_path: str | Path, entry: dict[str, Any], *,
         with filelock.FileLock(str(lock_path(path)), timeout=lock_timeout_seconds):
             _append_audit(path, logged)
     except filelock.Timeout:
-        raise SaveBusy(f"the change log was locked for over {lock_timeout_seconds:.0f} seconds; nothing was "
-                       "logged. Try again in a minute.") from None
+        raise SaveBusy(_("the change log was locked for over {seconds} seconds; nothing was logged. Try again in a "
+                         "minute.").format(seconds=f"{lock_timeout_seconds:.0f}")) from None
     return logged
 
 
@@ -213,15 +218,15 @@ def _check_written(temp: Path, data: bytes, clinics: pd.DataFrame) -> None:
     written = temp.read_bytes()
     result = parse_clinics_csv(written)
     if written != data:
-        problem = "the file written does not hold the bytes meant for it (a disk or file system error?)"
+        problem = _("the file written does not hold the bytes meant for it (a disk or file system error?)")
     elif not result.ok or result.clinics is None:
-        problem = "the file written does not pass validation when read back"
+        problem = _("the file written does not pass validation when read back")
     elif not same_clinics(result.clinics, clinics):
-        problem = "the file written reads back as a different list"
+        problem = _("the file written reads back as a different list")
     else:
         return
-    raise UnverifiedWrite([Problem(f"{problem}; nothing was replaced. Please tell the maintainer."),
-                           *result.problems])
+    raise UnverifiedWrite([Problem(_("{problem}; nothing was replaced. Please tell the maintainer.").format(
+        problem=problem)), *result.problems])
 
 
 def _remove_stale_temp_files(path: Path) -> None:
@@ -324,8 +329,8 @@ def save_clinics(
                                 action, base, keep_backups, now)
     except filelock.Timeout:
         raise SaveBusy(
-            f"another save has held the lock for over {lock_timeout_seconds:.0f} seconds; nothing was saved. "
-            "Try again in a minute."
+            _("another save has held the lock for over {seconds} seconds; nothing was saved. Try again in a "
+              "minute.").format(seconds=f"{lock_timeout_seconds:.0f}")
         ) from None
 
 
@@ -507,6 +512,14 @@ def _time_from_name(name: str, stem: str) -> dt.datetime | None:
         return None
 
 
+def _logged_count(value: object) -> int:
+    """A count from an audit entry (0 if it is missing or not a whole number: the log is plain text)."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
 def list_backups(csv_path: str | Path) -> list[BackupInfo]:
     """Previous versions, newest first, each with who replaced it and what that save changed."""
     path = Path(csv_path)
@@ -518,8 +531,8 @@ def list_backups(csv_path: str | Path) -> list[BackupInfo]:
             continue
         entry = by_backup.get(backup.name, {})
         summary = (
-            f"{entry.get('added', 0)} added, {entry.get('removed', 0)} removed, {entry.get('changed', 0)} changed"
-            if entry else "not in the audit log"
+            change_summary(*(_logged_count(entry.get(kind)) for kind in ("added", "removed", "changed")))
+            if entry else _("not in the audit log")
         )
         backups.append(BackupInfo(backup, when, str(entry.get("staff", "")), str(entry.get("action", "")), summary))
     return backups
@@ -531,7 +544,7 @@ def backup_by_name(csv_path: str | Path, name: str) -> Path:
     for backup in backup_files(path):
         if backup.name == name:
             return backup
-    raise ValueError(f"there is no backup called {name!r}")
+    raise ValueError(_("there is no backup called {name}").format(name=repr(name)))
 
 
 def restore_backup(

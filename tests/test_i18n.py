@@ -86,6 +86,30 @@ def test_extraction_finds_the_schema_labels_and_page_titles() -> None:
         assert msgid in messages
 
 
+def test_no_translation_call_inside_an_f_string() -> None:
+    """Babel reads an f-string as one token on Python 3.11, so `f"{_('Call')}"` is never extracted and the
+    reader would meet English: put the words in a variable first, then the variable in the f-string."""
+    import tokenize
+
+    from babel.util import pathmatch
+
+    with BABEL_CFG.open(encoding="utf-8") as cfg:
+        method_map, _options = parse_mapping_cfg(cfg, filename=str(BABEL_CFG))
+    found = []
+    for pattern, _method in method_map:
+        top = REPO_ROOT / pattern.split("/")[0]
+        candidates = [top] if top.is_file() else sorted(top.rglob("*.py"))
+        for path in candidates:
+            if not pathmatch(pattern, path.relative_to(REPO_ROOT).as_posix()):
+                continue
+            with path.open("rb") as source:
+                for token in tokenize.tokenize(source.readline):
+                    if (token.type == tokenize.STRING and re.match(r"[rRbB]*[fF]", token.string)
+                            and re.search(r"\b(?:_|N_|ngettext)\(", token.string)):
+                        found.append(f"{path.relative_to(REPO_ROOT)}:{token.start[0]}: {token.string[:80]}")
+    assert not found, "translation calls inside f-strings (not extracted):\n" + "\n".join(found)
+
+
 # ---- every interface string has a finished translation ----
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from clinic_finder import explainer, finder
-from clinic_finder.i18n import LANGUAGES, N_, _, negotiate, set_language
+from clinic_finder.i18n import LANGUAGES, N_, _, current_language, negotiate, set_language, translations
 from clinic_finder.markdown import html_attr, html_text
 
 STYLESHEET = Path(__file__).resolve().parent / "style.css"
@@ -20,6 +20,8 @@ STYLESHEET = Path(__file__).resolve().parent / "style.css"
 STAFF_URL = "/Staff"
 SUGGEST_URL = "/Suggest_a_correction"
 MENU_FINDER = N_("Find an IOP near you")
+# Said in the language offered (a reader who prefers Spanish may not read English), after its name.
+LANGUAGE_OFFER = N_("this page is also available in your language (see the switch above).")
 
 
 @st.cache_resource
@@ -69,24 +71,28 @@ def language_switch(language: str) -> None:
     if offered and offered != language and "lang" not in query() and not st.session_state.get("language_offered"):
         # Offered on the first visit when the browser asks for it, never forced.
         st.session_state["language_offered"] = True
-        st.info(f"{LANGUAGES[offered]}: " + _("this page is also available in your language (see the switch above)."))
+        st.info(f"{LANGUAGES[offered]}: " + translations(offered).gettext(LANGUAGE_OFFER))
 
 
 def crisis_lines() -> None:
-    """988, the SAMHSA National Helpline and 911 as call links: at the top of every page of the app."""
+    """988, the SAMHSA National Helpline and 911 as call links: at the top of every page of the app, in the
+    language of this run (set by `start_page` before this is called)."""
+    language = current_language()
     with st.container(border=True, key="crisis-lines"):
-        st.markdown(explainer.display_markdown(explainer.crisis_lines_markdown()), unsafe_allow_html=True)
+        st.markdown(explainer.display_markdown(explainer.crisis_lines_markdown(language), language),
+                    unsafe_allow_html=True)
 
 
 def menu() -> None:
     """Our own menu in the sidebar (Streamlit's page list is off in .streamlit/config.toml)."""
     links = [(_(MENU_FINDER), "/")]
-    links += [(_(page.title), page.url_path) for page in explainer.PAGES.values()]
-    links += [(_(explainer.glossary_title()), explainer.GLOSSARY_URL), (_("Staff"), STAFF_URL)]
+    links += [(explainer.page_title(page.slug), page.url_path) for page in explainer.PAGES.values()]
+    links += [(explainer.glossary_title(), explainer.GLOSSARY_URL), (_("Staff"), STAFF_URL)]
     with st.sidebar:
         items = "".join(f'<li><a href="{html_attr(link(url))}" target="_self">{html_text(title)}</a></li>'
                         for title, url in links)
-        st.html(f'<nav aria-label="{html_attr(_("Pages"))}"><ul class="cf-menu">{items}</ul></nav>')
+        label = _("Pages")
+        st.html(f'<nav aria-label="{html_attr(label)}"><ul class="cf-menu">{items}</ul></nav>')
 
 
 def start_page(title: str, icon: str = "🧭", layout: str = "centered", menu_now: bool = True) -> str:

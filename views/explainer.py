@@ -28,14 +28,14 @@ def _markdown(text: str) -> None:
 def _footer(next_page: explainer.ExplainerPage | None) -> None:
     st.info(explainer.disclaimer_markdown(), icon=":material/info:")
     if next_page is not None:
-        _markdown(_("Next: [{title}]({url})").format(title=_(next_page.title), url=next_page.url_path))
+        _markdown(_("Next: [{title}]({url})").format(title=explainer.page_title(next_page.slug),
+                                                     url=next_page.url_path))
     _markdown("### [" + _("Search for a program near you →") + f"]({explainer.FINDER_URL})")
 
 
 def show_explainer_page(slug: str) -> None:
     """One explainer page: crisis lines, its sections with their anchors, disclaimer, link to the search."""
-    page = explainer.PAGES[slug]
-    common.start_page(f"{_(page.title)} · IOP Finder", "📘")
+    common.start_page(_("{title} · IOP Finder").format(title=explainer.page_title(slug)), "📘")
     for section in explainer.sections(slug):
         if section.level:
             _HEADINGS[section.level](section.heading, anchor=section.anchor)
@@ -49,8 +49,8 @@ def show_explainer_page(slug: str) -> None:
 
 def show_glossary() -> None:
     """The glossary: one entry per searchable service, each under its slug as anchor."""
-    title = explainer.glossary_title()
-    common.start_page(f"{title} · IOP Finder", "📘")
+    title = explainer.glossary_title()  # the first heading of the glossary's Markdown, in the run's language
+    common.start_page(_("{title} · IOP Finder").format(title=title), "📘")
     intro, sources = explainer.glossary_intro_and_sources()
     st.title(title, anchor="glossary")
     _markdown(intro)

@@ -94,7 +94,7 @@ def _filter_controls() -> None:
              format_func=finder.filter_label)
     st.pills(_("How will you pay?"), finder.PAYMENT_FILTERS, selection_mode="multi", key="pay",
              format_func=finder.filter_label)
-    st.markdown(f"**{_('Who is the care for?')}**")
+    st.markdown("**" + _("Who is the care for?") + "**")
     age, gender, substance = st.columns(3)
     labels = {c.value: _(c.label) for question in attendance.QUESTIONS.values() for c in question}
     age.selectbox(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", index=None,
@@ -205,7 +205,7 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
         if group_by_state and row["state"] != current_state:
             current_state = row["state"]
             name = finder.COVERED_STATE_NAMES.get(str(current_state), str(current_state))
-            st.html(f'<p class="cf-section">{html_text(_(name))}</p>')
+            st.html('<p class="cf-section">' + html_text(_(name)) + "</p>")
         with st.container(key=f"{part}-{row['id']}"):
             st.html(f'<div data-part="{part}">{view.card(row)}</div>')
     if len(frame) > shown:
@@ -215,19 +215,21 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
 
 def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str) -> None:
     with st.container(key=f"selected-{where}-{selected['id']}"):
-        st.html(f'<div class="cf-{where}-only"><p class="cf-section">{html_text(_("Selected on the map"))}</p>'
+        heading = _("Selected on the map")
+        st.html(f'<div class="cf-{where}-only"><p class="cf-section">{html_text(heading)}</p>'
                 f"{view.card(selected)}</div>")
 
 
 def result_list(view: finder.ResultView) -> None:
     _cards(view, view.confirmed, "result", group_by_state=not view.has_origin)
     if len(view.maybe):
-        st.html(f'<p class="cf-section">{_("Might match — call to confirm")}</p>')
+        st.html('<p class="cf-section">' + html_text(_("Might match — call to confirm")) + "</p>")
         st.caption(_("Our source does not say whether these offer everything you picked. Call and ask."))
         _cards(view, view.maybe, "maybe")
     if len(view.by_video):
         state_name = _(finder.COVERED_STATE_NAMES[view.video_state])
-        st.html(f'<p class="cf-section">{_("By video anywhere in {state}").format(state=state_name)}</p>')
+        heading = _("By video anywhere in {state}").format(state=state_name)
+        st.html(f'<p class="cf-section">{html_text(heading)}</p>')
         st.caption(_("These programs offer video sessions and are in {state}, farther away. Video treatment usually "
                      "needs you to be in {state} during sessions, and the program licensed there: call to confirm "
                      "they take people from where you live.").format(state=state_name))

@@ -1,0 +1,242 @@
+"""Every page in Spanish (`?lang=es`) under AppTest: no English word that comes from our own code.
+
+Each page of `SPANISH_PAGES` is run as Streamlit runs it. Everything a reader can see or hear is collected
+(headings, Markdown, captions, messages, widget labels, options, placeholders and help texts, expanders,
+buttons, HTML with its tags stripped and its aria-labels, the "Use my location" button, the map popup's
+words); the data is taken out (every text value of the clinics CSV that appears, and the cited works under
+"Fuentes"); what is left must hold none of `ENGLISH_WORDS`, common English words that Spanish text never
+uses. Proper names (`PROPER_NAMES`) are allowed.
+
+The Spanish finder must also find exactly what the English one finds, in the same order, and keep `lang=es`
+in its address (a shared link reopens in Spanish).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from clinic_finder import explainer, i18n
+from clinic_finder.schema import SERVICE_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+FINDER_SEARCH = {"zip": "77040", "services": "evening"}
+
+# The pages this test walks in Spanish: (test id, script, URL query). The Staff page and the "Suggest a
+# correction" page are being rewritten on another branch: add them here when they land.
+SPANISH_PAGES: list[tuple[str, str, dict[str, str]]] = [
+    ("finder", "app.py", {"lang": "es"}),
+    ("finder-search", "app.py", {"lang": "es", **FINDER_SEARCH}),
+    *[(slug, f"pages/{page.script}", {"lang": "es"}) for slug, page in explainer.PAGES.items()],
+    ("glossary", f"pages/{explainer.GLOSSARY_SCRIPT}", {"lang": "es"}),
+]
+
+# Common English words that never occur in Spanish text (so none of "a", "no", "me", "video", "mental",
+# "use", "once", "son", "red", "can"...).
+ENGLISH_WORDS = frozenset("""
+    the and with call miles groups group search find finder near you your program programs what need how pay
+    more about clinic clinics confirm confirmed unknown source sources checked women men only ages age
+    this that for from not or of to is are be was were been has have had by at on an if it its all also but
+    will may might could would should than then which where when who why here there they them their we our
+    show shows showing distance filters filter results result location place places type did mean please try
+    again minutes evening morning medications medication health care treatment insurance private approximate
+    selected map list listed twice nothing people person described left out because serve serves nearby ask
+    switch off choose wider remove change see know things five words state city code digits phone number
+    open closed accepts offers offer directions website intake wait help free yes any anyone every other new
+    next page pages language staff suggest correction something wrong download my do does don doesn
+    alcohol opioid opioids drugs such sessions anywhere farther away licensed live lives
+""".split()) - {"alcohol"}  # "alcohol" is Spanish too
+
+# Names that stay as they are in Spanish, taken out before the words are checked.
+PROPER_NAMES = (
+    "SAMHSA", "Medicaid", "Medicare", "TRICARE", "Suboxone", "Vivitrol", "FindTreatment.gov", "IOP", "ZIP",
+    "Illinois", "Texas", "Lifeline", "English", "Español", "Cook County", "CSV", "ASL", "DUI/DWI", "IHS",
+    "Indian Health Service",
+)  # fmt: skip
+# English words a Spanish page teaches on purpose ("Palabras que puede oír": what staff may say on the phone,
+# each followed by its meaning in Spanish).
+EXPLAINED_ENGLISH_TERMS = ("Intake", "assessment", "Sliding fee scale", "Prior authorization")
+
+_NOT_SHOWN = re.compile(r"<(style|script)\b.*?</\1>", re.S | re.I)  # the stylesheet is not read by anyone
+_TAG = re.compile(r"<[^>]+>")
+_ARIA = re.compile(r'\baria-label="([^"]*)"')
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
+_URL = re.compile(r"(?:https?|tel|sms):\S+|/[A-Za-z_]+\?[^\s)\"']*")
+_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:'[a-z]+)?")
+
+
+@pytest.fixture
+def data_csv(monkeypatch: pytest.MonkeyPatch, clinics_csv: Path) -> Path:
+    monkeypatch.setenv("CLINIC_FINDER_DATA", str(clinics_csv))
+    monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
+    return clinics_csv
+
+
+@pytest.fixture(autouse=True)
+def _english_again():
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+def run_page(script: str, query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+# ---- what a reader meets ----
+
+
+def plain(text: str) -> str:
+    """Markdown or HTML as words: tags, link targets and addresses dropped, entities decoded."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _NOT_SHOWN.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = _URL.sub(" ", text)
+    return re.sub(r"[*_`#>|]+", " ", text)
+
+
+def visible_texts(at: AppTest) -> list[str]:
+    """Every text of the page a reader can see or a screen reader say, as plain text."""
+    texts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        texts += [str(e.value) for e in getattr(at, kind)]
+    for element in at.html:
+        texts.append(element.proto.body)
+        texts += _ARIA.findall(element.proto.body)
+    for element in at.expander:
+        texts.append(element.label)
+    for kind in ("button", "toggle", "text_input", "selectbox"):
+        for widget in getattr(at, kind):
+            texts += [widget.label, widget.proto.help]
+            texts += [getattr(widget.proto, "placeholder", "")]
+            texts += [str(o) for o in getattr(widget, "options", [])]
+    for group in at.get("button_group"):  # pills and the language switch
+        texts += [group.proto.label, group.proto.help] + [o.content for o in group.proto.options]
+    for button in at.get("download_button"):
+        texts.append(button.proto.label)
+    for component in at.get("bidi_component"):  # "Use my location": its label and its busy text
+        data = json.loads(component.proto.json or "{}")
+        texts += [str(v) for v in data.values() if isinstance(v, str)]
+    for component in at.get("component_instance"):  # the map: its zoom buttons' and its popup's words
+        args = json.loads(component.proto.json_args)
+        zoom = re.search(r"var names = (\{.*?\});", str(args.get("script", "")))
+        if zoom:
+            texts += list(json.loads(zoom.group(1)).values())
+        labels = re.search(r"var labels = (\{.*?\});", str(args.get("feature_group", "")))
+        if labels:
+            # "ZIPCODE" is where the popup puts the clinic's ZIP code.
+            texts += [v.replace("ZIPCODE", "77040") for v in json.loads(labels.group(1)).values()]
+    return [plain(t) for t in texts if t]
+
+
+def _words_only(text: str) -> str:
+    return " ".join(plain(text).split())
+
+
+def data_values(clinics_csv: Path, script: str = "app.py") -> list[str]:
+    """What the page shows that is data, not our words, longest first: every text value of the clinics list
+    (names, addresses, notes, sources...) and, on an explainer page, the works it cites under "Fuentes"
+    (their titles are in the language they were written in)."""
+    with clinics_csv.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    values = {_words_only(value) for row in rows for column, value in row.items()
+              if column not in SERVICE_COLUMNS and value and value.strip()}
+    if script.startswith("pages/"):
+        slug = next((s for s, page in explainer.PAGES.items() if script.endswith(page.script)), None)
+        if slug is None:
+            sources = explainer.glossary_intro_and_sources("es")[1]
+        else:
+            sources = next(s.body for s in explainer.sections(slug, "es") if s.anchor == explainer.SOURCES_ANCHOR)
+        values.add(_words_only(explainer.display_markdown(sources, "es")))
+    return sorted((v for v in values if v), key=len, reverse=True)
+
+
+def our_english_words(texts: list[str], data: list[str]) -> list[str]:
+    """The English words left in `texts` once data and proper names are taken out, each with its context."""
+    found = []
+    for text in texts:
+        text = " ".join(text.split())
+        for value in data:
+            if value in text:
+                text = text.replace(value, " ")
+        for name in (*PROPER_NAMES, *EXPLAINED_ENGLISH_TERMS):
+            text = text.replace(name, " ")
+        for match in _WORD.finditer(text):
+            word = match.group(0).lower().removesuffix("'s")
+            if word in ENGLISH_WORDS:
+                found.append(f"{word!r} in …{text[max(0, match.start() - 40):match.end() + 40]}…")
+    return found
+
+
+# ---- the tests ----
+
+
+@pytest.mark.parametrize(("name", "script", "query"), SPANISH_PAGES, ids=[p[0] for p in SPANISH_PAGES])
+def test_spanish_page_has_no_english_from_our_code(data_csv: Path, name: str, script: str,
+                                                   query: dict[str, str]) -> None:
+    at = run_page(script, query)
+    data = data_values(data_csv, script)
+    texts = visible_texts(at)
+    assert len(" ".join(texts)) > 500, f"{name}: too little text collected; is the page empty?"
+    english = our_english_words(texts, data)
+    assert not english, f"{name}: English words in the Spanish page:\n" + "\n".join(english)
+
+
+def test_the_check_finds_english_on_the_english_page(data_csv: Path) -> None:
+    """Guards the test above against passing because it collected nothing or removed everything."""
+    at = run_page("app.py", FINDER_SEARCH)
+    words = {entry.split("'")[1] for entry in our_english_words(visible_texts(at), data_values(data_csv))}
+    assert {"call", "programs", "miles", "find", "near", "you"} <= words
+
+
+def card_ids(at: AppTest) -> list[str]:
+    """Clinic ids of the list's cards, in order (the "selected on the map" copies are not counted)."""
+    ids = []
+    for element in at.html:
+        body = element.proto.body
+        if "cf-desktop-only" not in body and "cf-phone-only" not in body:
+            ids += re.findall(r'<div class="cf-card" id="clinic-([a-z0-9-]+)"', body)
+    return ids
+
+
+def query_value(at: AppTest, key: str) -> str | None:
+    if key not in at.query_params:
+        return None
+    value = at.query_params[key]
+    return value if isinstance(value, str) else value[-1]
+
+
+def test_spanish_finder_finds_what_the_english_one_finds(data_csv: Path) -> None:
+    english = run_page("app.py", FINDER_SEARCH)
+    spanish = run_page("app.py", {"lang": "es", **FINDER_SEARCH})
+    assert card_ids(english) and card_ids(spanish) == card_ids(english)
+    assert re.findall(r"\d+", spanish.header[0].value) == re.findall(r"\d+", english.header[0].value)
+    assert "confirmados" in spanish.header[0].value and "confirmed" in english.header[0].value
+    assert [t.value for t in spanish.title] == ["Encuentre un IOP cerca de usted"]
+    cards = " ".join(h.proto.body for h in spanish.html if "cf-card" in h.proto.body)
+    assert "Llame al " in cards and "Cómo llegar" in cards and "Grupos por la noche" in cards
+    assert "Atención en español" in [o.content for g in spanish.get("button_group") for o in g.proto.options]
+
+
+def test_spanish_link_keeps_its_language(data_csv: Path) -> None:
+    at = run_page("app.py", {"lang": "es", **FINDER_SEARCH})
+    assert {k: query_value(at, k) for k in ("lang", "zip", "services")} == {"lang": "es", **FINDER_SEARCH}
+    # AppTest calls the widgets' format_func (which translate) in the test's own thread when it sends their
+    # values back: that thread must speak the page's language too, as the script's thread does.
+    i18n.set_language("es")
+    at.pills(key="pay").set_value(["medicaid"])  # a new search keeps the language in the address
+    at.run()
+    assert not at.exception
+    assert query_value(at, "lang") == "es" and query_value(at, "payment") == "medicaid"
+    assert "confirmados" in at.header[0].value
