@@ -722,6 +722,27 @@ def test_a_maintainer_picks_a_clinic_and_edits_any_field(small_csv: Path, monkey
     assert row_of(small_csv, OTHER)["checked_by"] == "ann"
 
 
+def test_a_form_save_keeps_unsaved_whole_list_edits(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     password_hash: str) -> None:
+    add_people(small_csv, password_hash)
+    at = as_account(small_csv, monkeypatch, "ann")
+    edit(at, {2: {"phone": "312-555-0102"}})
+    at.selectbox(key="staff_form_clinic").select(OWN)
+    at.run()
+    at.radio(key=form(OWN) + "evening").set_value("yes")
+    at.run()
+    confirm_and_save(at, form(OWN))
+    assert "Saved Centerstone of Illinois" in text(at.success)
+    assert row_of(small_csv, OWN)["evening"] == "yes"
+    # The whole-list edit is still there, and the page says the list changed under it, as for another tab.
+    assert at.session_state["staff_editor"]["edited_rows"] == {2: {"phone": "312-555-0102"}}
+    assert "Your changes: 0 added, 0 removed, 1 changed" in text(at.subheader)
+    assert "changed on disk since you started editing the whole list" in text(at.warning)
+    # The form shows what is on disk now, not the editor's older copy.
+    assert at.radio(key=form(OWN) + "evening").value == "yes"
+    assert not [w for w in at.warning if "Someone else changed" in w.value]
+
+
 # ---- the maintainer: the whole list ----
 
 

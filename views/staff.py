@@ -39,7 +39,7 @@ from views import common
 
 ss = st.session_state
 
-FORMS = "staff_forms"  # form key prefix -> {"clinic_id", "base", "initial"}: the clinic forms open in this session
+FORMS = "staff_forms"  # form key prefix -> {"clinic_id", "base", "fp", "initial"}: the clinic forms open now
 CLINIC_FORM_PREFIX = "staff_form_"  # + clinic id + "_" + column: the clinic forms in their own tabs
 ACCEPT_FORM_PREFIX = "staff_accepting_"  # + suggestion id + "_" + column: a form opened from a suggestion
 GRID_WIDGETS = ("staff_editor", "staff_confirm", "staff_restore_confirm", "staff_upload")
@@ -251,11 +251,23 @@ def _drop_form(prefix: str) -> None:
     ss.get(FORMS, {}).pop(prefix, None)
 
 
-def _after_save(snapshot: store.Snapshot, kind: str, message: str, *forms_done: str) -> None:
+def _drop_forms_later(*prefixes: str) -> None:
+    """Forget these forms at the start of the next run (a form's widgets cannot change once drawn)."""
+    ss["staff_drop_forms"] = [*ss.get("staff_drop_forms", []), *prefixes]
+
+
+def _reload(snapshot: store.Snapshot, *forms_done: str, whole_list: bool = True) -> None:
+    """Show `snapshot` from the next run on, without the forms in `forms_done`. The whole-list editor is
+    reloaded too when `whole_list` (its own save, discard or restore), else only if it has no unsaved edits."""
+    if whole_list or not _grid_has_edits():
+        _load_base(snapshot)
+        ss["staff_reset_widgets"] = True
+    _drop_forms_later(*forms_done)
+
+
+def _after_save(snapshot: store.Snapshot, kind: str, message: str, *forms_done: str, whole_list: bool = True) -> None:
     """Show the saved list from the next run on, without the forms that were saved; then rerun."""
-    _load_base(snapshot)
-    ss["staff_drop_forms"] = [*ss.get("staff_drop_forms", []), *forms_done]
-    ss["staff_reset_widgets"] = True
+    _reload(snapshot, *forms_done, whole_list=whole_list)
     _flash(kind, message)
     st.rerun()
 
@@ -276,8 +288,11 @@ def _start_of_run(account: Account) -> store.Snapshot:
             _stale_banner(snapshot)
         else:
             _load_base(snapshot)  # edits made elsewhere (another tab, Excel, git) are picked up
-            for prefix in [p for p in ss.get(FORMS, {}) if not _form_dirty(p)]:
-                _drop_form(prefix)  # an open form with changes keeps the version it was opened on
+    # A form shows the listing on disk; one with unsaved changes keeps the version it was opened on (its save
+    # is refused if its own clinic's row changed since).
+    for prefix, record in list(ss.get(FORMS, {}).items()):
+        if not isinstance(record, dict) or (record.get("fp") != snapshot.fingerprint and not _form_dirty(prefix)):
+            _drop_form(prefix)
     return snapshot
 
 
@@ -288,8 +303,7 @@ def _stale_banner(snapshot: store.Snapshot) -> None:
           "refused so nobody's work is overwritten: download your version if you need it, then reload the "
           "current list.").format(file=data_path().name, what=f" ({changed.summary()})" if changed else ""))
     if st.button(_("Discard my edits and load the current list"), key="staff_reload_banner"):
-        _load_base(snapshot)
-        ss["staff_reset_widgets"] = True
+        _reload(snapshot)
         _flash("info", _("Loaded the current list."))
         st.rerun()
 
@@ -317,14 +331,19 @@ def _field_widget(prefix: str, field: forms.FormField) -> None:
         st.text_input(field.label, key=key, max_chars=field.max_chars, help=field.help)
 
 
-def _open_form(account: Account, clinic_id: str, prefix: str) -> tuple[dict[str, Any], forms.ClinicForm]:
+def _open_form(account: Account, clinic_id: str, prefix: str,
+               snapshot: store.Snapshot) -> tuple[dict[str, Any], forms.ClinicForm]:
     """The form's record (the list it was opened on) and the form, its fields' first values set in the widgets."""
     registry = ss.setdefault(FORMS, {})
     record = registry.get(prefix)
     fresh = not isinstance(record, dict) or record.get("clinic_id") != clinic_id or not any(
         str(k).startswith(prefix) for k in ss.keys())
     if fresh:
-        record = {"clinic_id": clinic_id, "base": ss.get("staff_base"), "initial": {}}
+        # The list on disk now (for a maintainer with whole-list edits, newer than the editor's); while the file
+        # on disk is invalid, the last valid one loaded (saving is refused until the file is fixed).
+        valid = snapshot.result.clinics is not None
+        record = {"clinic_id": clinic_id, "base": _current_clinics(snapshot),
+                  "fp": snapshot.fingerprint if valid else ss.get("staff_base_fp"), "initial": {}}
         registry[prefix] = record
     assert isinstance(record, dict)
     form = forms.clinic_form(account, record["base"], clinic_id)  # KeyError: not this account's clinic
@@ -381,7 +400,7 @@ def _still_correct(account: Account, typed: str, form: forms.ClinicForm, prefix:
             who = accounts.checked_label(account, typed)
             _after_save(store.read_snapshot(data_path()), "success", _(
                 "{clinic}: marked as still correct today, by {who}. Visitors see the new date from their next "
-                "click.").format(clinic=md_escape(form.title), who=md_escape(who)), prefix)
+                "click.").format(clinic=md_escape(form.title), who=md_escape(who)), prefix, whole_list=False)
 
 
 def _row_changed_banner(clinic_id: str, prefix: str, record: dict[str, Any], snapshot: store.Snapshot) -> None:
@@ -395,9 +414,8 @@ def _row_changed_banner(clinic_id: str, prefix: str, record: dict[str, Any], sna
     st.warning(_("Someone else changed this clinic's listing since you opened this form, so saving it would be "
                  "refused. Load the current listing, then make your change again."))
     if st.button(_("Load the current listing (drops the changes in this form)"), key=prefix + "reload"):
-        ss["staff_drop_forms"] = [*ss.get("staff_drop_forms", []), prefix]
-        if not _grid_has_edits():
-            _load_base(snapshot)
+        _drop_forms_later(prefix)
+        _reload(snapshot, whole_list=False)
         st.rerun()
 
 
@@ -405,7 +423,7 @@ def clinic_form(account: Account, typed: str, clinic_id: str, prefix: str, snaps
                 suggestion: suggestions.Suggestion | None = None) -> None:
     """One clinic's form as this account may fill it in: fields by group, each problem under its question, then
     what would change, a confirmation and Save (through `permissions.save_clinic_form`)."""
-    record, form = _open_form(account, clinic_id, prefix)
+    record, form = _open_form(account, clinic_id, prefix, snapshot)
     values = {column: ss[prefix + column] for column in record["initial"]}
     changed = _form_dirty(prefix)
     edit = permissions.prepare_clinic_edit(account, record["base"], clinic_id, values, typed_name=typed) \
@@ -448,7 +466,7 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
             "If everything is right, press 'Still correct' above.")))
         return
     if st.button(_("Undo my changes in this form"), key=prefix + "undo"):
-        ss["staff_drop_forms"] = [*ss.get("staff_drop_forms", []), prefix]
+        _drop_forms_later(prefix)
         st.rerun()
     if not edit.ok:
         st.error(ngettext("{count} answer needs fixing before you can save (see it above):",
@@ -484,7 +502,7 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
             kind = "warning"
             message += " " + _("The suggestion could not be marked accepted ({error}); do it again from the "
                                "queue.").format(error=md_escape(error))
-    _after_save(store.read_snapshot(data_path()), kind, message, prefix)
+    _after_save(store.read_snapshot(data_path()), kind, message, prefix, whole_list=False)
 
 
 # ---- suggestions from visitors ----
@@ -497,7 +515,7 @@ def _listing_table(item: suggestions.ReviewItem, columns: list[str]) -> None:
 
 def review_queue(account: Account, typed: str, snapshot: store.Snapshot) -> None:
     """The open suggestions this account reviews, oldest first, each beside the clinic's current listing."""
-    items = suggestions.review_items(account, data_path(), ss.get("staff_base"))
+    items = suggestions.review_items(account, data_path(), _current_clinics(snapshot))
     if not items:
         st.info(_("No suggestions from visitors are waiting."))
         return
@@ -536,7 +554,7 @@ def _queue_item(account: Account, typed: str, item: suggestions.ReviewItem, snap
             clinic_form(account, typed, suggestion.clinic_id, f"{ACCEPT_FORM_PREFIX}{sid}_", snapshot, suggestion)
             if st.button(_("Close the form without saving"), key=f"staff_accept_cancel_{sid}"):
                 ss.pop("staff_accepting", None)
-                ss["staff_drop_forms"] = [*ss.get("staff_drop_forms", []), f"{ACCEPT_FORM_PREFIX}{sid}_"]
+                _drop_forms_later(f"{ACCEPT_FORM_PREFIX}{sid}_")
                 st.rerun()
         accept, dismiss = st.columns(2, vertical_alignment="bottom")
         if item.row and not accepting and accept.button(_("Accept into an edit"), key=f"staff_accept_{sid}",
@@ -633,8 +651,7 @@ def edit_tab() -> pd.DataFrame | None:
             _flash("warning" if located.failure else "success", md_escape(f"{cell(choice, 'id')}: {located.message}."))
             st.rerun()
     if cols[2].button(_("Discard my edits"), key="staff_discard"):
-        _load_base(store.read_snapshot(data_path()))
-        ss["staff_reset_widgets"] = True
+        _reload(store.read_snapshot(data_path()))
         _flash("info", _("Your edits were discarded; this is the list as saved."))
         st.rerun()
     return edited
@@ -817,11 +834,13 @@ def download_tab(snapshot: store.Snapshot, candidate: pd.DataFrame | None) -> No
 # ---- the two workspaces ----
 
 
-def _clinic_titles(ids: list[str]) -> dict[str, str]:
-    base = ss.get("staff_base")
-    if base is None:
-        return {}
-    rows = {str(r["id"]): r for r in base.to_dict(orient="records")}
+def _current_clinics(snapshot: store.Snapshot) -> pd.DataFrame | None:
+    """The list on disk if it is valid, else the last valid one this session loaded (or None)."""
+    return snapshot.result.clinics if snapshot.result.clinics is not None else ss.get("staff_base")
+
+
+def _clinic_titles(clinics: pd.DataFrame, ids: list[str]) -> dict[str, str]:
+    rows = {str(r["id"]): r for r in clinics.to_dict(orient="records")}
     return {i: forms.clinic_title(rows[i]) for i in ids if i in rows}
 
 
@@ -831,12 +850,12 @@ def maintainer_workspace(account: Account, typed: str, snapshot: store.Snapshot)
         _("One clinic"), _("Suggestions from visitors"), _("Edit the whole list"), _("Upload a CSV"),
         _("Review and save"), _("Backups and change log"), _("Download")])
     with one:
-        base = ss.get("staff_base")
-        if base is None:
+        clinics = _current_clinics(snapshot)
+        if clinics is None:
             st.info(_("There is no valid list right now; see 'File problems'."))
         else:
-            ids = permissions.visible_clinic_ids(account, base)
-            titles = _clinic_titles(ids)
+            ids = permissions.visible_clinic_ids(account, clinics)
+            titles = _clinic_titles(clinics, ids)
             choice = st.selectbox(_("Clinic"), ids, index=None, key="staff_form_clinic",
                                   format_func=lambda i: f"{titles.get(i, i)} ({i})",
                                   placeholder=_("Type part of the name, the city or the id"))
@@ -857,13 +876,13 @@ def maintainer_workspace(account: Account, typed: str, snapshot: store.Snapshot)
 
 
 def clinic_workspace(account: Account, typed: str, snapshot: store.Snapshot) -> None:
-    base = ss.get("staff_base")
+    base = _current_clinics(snapshot)
     if base is None:
         st.warning(_("The clinic list cannot be read right now, so listings cannot be changed. The maintainer can "
                      "see why. Please try again later."))
         return
     ids = permissions.visible_clinic_ids(account, base)  # from the accounts file, never from the page
-    titles = _clinic_titles(ids)
+    titles = _clinic_titles(base, ids)
     if not ids:
         st.warning(_("None of your clinics is in the list right now. Tell the maintainer."))
     tabs = st.tabs([md_escape(titles[i]) for i in ids] + [_("Suggestions from visitors")])
