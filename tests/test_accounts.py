@@ -332,8 +332,9 @@ def test_audit_label_names_the_account() -> None:
 def test_thirty_concurrent_wrong_passwords_check_at_most_the_allowance(people: Path) -> None:
     """30 fresh sessions guessing at the same moment, each at another name: the failures are counted before the
     (slow) checks, so the server-wide allowance holds however the guesses overlap."""
-    throttle = auth.FailureThrottle(global_allowance=20)
-    names = accounts.NameThrottle()
+    # Delays of minutes: whatever the machine's speed, every guess falls within the wait of the ones before.
+    throttle = auth.FailureThrottle(global_allowance=20, base_seconds=600.0)
+    names = accounts.NameThrottle(base_seconds=600.0)
     verify, counts = counting_verifier()
     slots = threading.BoundedSemaphore(30)  # no cap here: this test is about the throttle
     guessed = iter([f"guess-{n}" for n in range(29)] + ["ann"])
@@ -354,7 +355,7 @@ def test_thirty_concurrent_wrong_passwords_check_at_most_the_allowance(people: P
 
 def test_thirty_concurrent_guesses_at_one_name_check_one(people: Path) -> None:
     throttle = auth.FailureThrottle(global_allowance=100)
-    names = accounts.NameThrottle()
+    names = accounts.NameThrottle(base_seconds=600.0)
     verify, counts = counting_verifier()
     outcomes = at_once(30, lambda: accounts.sign_in("fresh", "ann", "guess", accounts_path=people,
                                                     throttle=throttle, name_throttle=names, verify=verify,
@@ -365,28 +366,42 @@ def test_thirty_concurrent_guesses_at_one_name_check_one(people: Path) -> None:
 
 
 def test_concurrent_checks_are_capped_and_busy_counts_nothing(people: Path) -> None:
-    throttle = auth.FailureThrottle(global_allowance=100)
-    names = accounts.NameThrottle()
-    verify, counts = counting_verifier(seconds=0.5)
-    guessed = iter(f"guess-{n}" for n in range(10))
-    lock = threading.Lock()
-    tried: list[str] = []
+    throttle = auth.FailureThrottle(global_allowance=100, base_seconds=600.0)
+    names = accounts.NameThrottle(base_seconds=600.0)
     cap = threading.BoundedSemaphore(2)
+    turned_away = threading.Condition()
+    state = {"busy": 0, "checks": 0, "running": 0, "most_at_once": 0}
+    guessed = iter(f"guess-{n}" for n in range(10))
+    tried: list[str] = []
+
+    def verify(password: str, password_hash: str) -> bool:
+        # Each check holds its slot until the eight other guesses have been told "busy".
+        with turned_away:
+            state["checks"] += 1
+            state["running"] += 1
+            state["most_at_once"] = max(state["most_at_once"], state["running"])
+            turned_away.wait_for(lambda: state["busy"] == 8, timeout=60)
+            state["running"] -= 1
+        return False
 
     def attempt() -> accounts.SignIn:
-        with lock:
+        with turned_away:
             name = next(guessed)
             tried.append(name)
-        return accounts.sign_in("fresh", name, "guess", accounts_path=people, throttle=throttle,
-                                name_throttle=names, verify=verify, slots=cap, busy_wait_seconds=0.1)
+        result = accounts.sign_in("fresh", name, "guess", accounts_path=people, throttle=throttle,
+                                  name_throttle=names, verify=verify, slots=cap, busy_wait_seconds=0.1)
+        if result.status == "busy":
+            with turned_away:
+                state["busy"] += 1
+                turned_away.notify_all()
+        return result
 
     outcomes = at_once(10, attempt)
-    assert counts["most_at_once"] <= 2
-    statuses = [o.status for o in outcomes]
-    assert statuses.count("busy") >= 1 and set(statuses) <= {"wrong", "busy"}
-    assert statuses.count("wrong") == counts["checks"] == len(throttle._failures)
+    assert state["most_at_once"] == 2
+    assert sorted(o.status for o in outcomes) == ["busy"] * 8 + ["wrong"] * 2
+    assert state["checks"] == 2 == len(throttle._failures)
     # Nothing was checked for a "busy" attempt: its name is not slowed down either.
-    assert sum(names.wait_seconds(name) > 0 for name in tried) == counts["checks"]
+    assert sum(names.wait_seconds(name) > 0 for name in tried) == 2
     busy = next(o for o in outcomes if o.status == "busy")
     assert "busy" in busy.message() and "moment" in busy.message()
 
