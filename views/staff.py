@@ -341,9 +341,8 @@ def _open_form(account: Account, clinic_id: str, prefix: str,
     if fresh:
         # The list on disk now (for a maintainer with whole-list edits, newer than the editor's); while the file
         # on disk is invalid, the last valid one loaded (saving is refused until the file is fixed).
-        valid = snapshot.result.clinics is not None
-        record = {"clinic_id": clinic_id, "base": _current_clinics(snapshot),
-                  "fp": snapshot.fingerprint if valid else ss.get("staff_base_fp"), "initial": {}}
+        record = {"clinic_id": clinic_id, "base": _current_clinics(snapshot), "fp": snapshot.fingerprint,
+                  "initial": {}}
         registry[prefix] = record
     assert isinstance(record, dict)
     form = forms.clinic_form(account, record["base"], clinic_id)  # KeyError: not this account's clinic
@@ -500,8 +499,9 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
             ss.pop("staff_accepting", None)
         except (suggestions.ResolveRefused, suggestions.QueueFull, store.SaveBusy, OSError) as error:
             kind = "warning"
-            message += " " + _("The suggestion could not be marked accepted ({error}); do it again from the "
-                               "queue.").format(error=md_escape(error))
+            message += " " + _("The suggestion could not be marked accepted ({error}), so it is still in the "
+                               "queue: dismiss it there with a reason such as 'corrected'.").format(
+                                   error=md_escape(error))
     _after_save(store.read_snapshot(data_path()), kind, message, prefix, whole_list=False)
 
 
