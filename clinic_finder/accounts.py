@@ -403,17 +403,19 @@ def _dummy_hash() -> str:
 
 
 def authenticate(name: str, password: str, *, accounts_path: str | Path | None = None,
-                 legacy_hash: object = None) -> Account | None:
+                 legacy_hash: object = None, verify: Callable[[str, str], bool] | None = None) -> Account | None:
     """The account if `password` is its password, else None (no throttling: use `sign_in` for that)."""
-    # `legacy_hash`: the `[staff] password_hash` secret or None (see `legacy_account`).
-    # Raises AccountsFileError when a named account is asked for and the file is broken.
+    # `legacy_hash`: the `[staff] password_hash` secret or None (see `legacy_account`). `verify` (default:
+    # auth.verify_password) is for tests. Raises AccountsFileError when a named account is asked for and the
+    # file is broken.
+    check = auth.verify_password if verify is None else verify
     if not password:
         return None  # nothing to check, whatever the name: no difference in time between names
     account = resolve_account(name, accounts_path=accounts_path, legacy_hash=legacy_hash)
     if account is None:
-        auth.verify_password(password, _dummy_hash())  # the same work as a real check: names stay secret
+        check(password, _dummy_hash())  # the same work as a real check: names stay secret
         return None
-    return account if auth.verify_password(password, account.password_hash) else None
+    return account if check(password, account.password_hash) else None
 
 
 class NameThrottle:
@@ -442,24 +444,51 @@ class NameThrottle:
         """Seconds before a password for `name` may be checked again (monotonic clock; 0 means now)."""
         moment = time.monotonic() if now is None else now
         with self._lock:
-            failures = self._recent(normalize_name(name), moment)
-            if not failures:
-                return 0.0
-            delay = min(self.cap_seconds, self.base_seconds * 2 ** (len(failures) - 1))
-            return max(0.0, failures[-1] + delay - moment)
+            return self._wait_locked(normalize_name(name), moment)
+
+    def _wait_locked(self, key: str, moment: float) -> float:
+        failures = self._recent(key, moment)
+        if not failures:
+            return 0.0
+        delay = min(self.cap_seconds, self.base_seconds * 2 ** (len(failures) - 1))
+        return max(0.0, failures[-1] + delay - moment)
+
+    def _record_locked(self, key: str, moment: float) -> None:
+        failures = self._recent(key, moment)
+        failures.append(moment)
+        self._failures[key] = failures
+        self._failures.move_to_end(key)
+        while len(self._failures) > self.max_names:
+            self._failures.popitem(last=False)
 
     def record_failure(self, name: str, now: float | None = None) -> float:
         """Count a wrong password for `name`; returns the time recorded (monotonic seconds)."""
         moment = time.monotonic() if now is None else now
+        with self._lock:
+            self._record_locked(normalize_name(name), moment)
+        return moment
+
+    def reserve(self, name: str, now: float | None = None) -> tuple[float, float | None]:
+        """Under one lock: (seconds to wait, None), or (0, the time of a failure counted now for `name`)."""
+        # As FailureThrottle.reserve: counted before the check, so guesses at one name at the same moment
+        # see each other; `release` takes it back if the check was never made.
+        moment = time.monotonic() if now is None else now
         key = normalize_name(name)
         with self._lock:
-            failures = self._recent(key, moment)
-            failures.append(moment)
-            self._failures[key] = failures
-            self._failures.move_to_end(key)
-            while len(self._failures) > self.max_names:
-                self._failures.popitem(last=False)
-        return moment
+            wait = self._wait_locked(key, moment)
+            if wait > 0:
+                return wait, None
+            self._record_locked(key, moment)
+        return 0.0, moment
+
+    def release(self, name: str, moment: float) -> None:
+        """Take back a failure counted by `reserve`."""
+        key = normalize_name(name)
+        with self._lock:
+            failures = self._failures.get(key)
+            if failures is not None:
+                with contextlib.suppress(ValueError):
+                    failures.remove(moment)
 
     def clear(self, name: str) -> None:
         """Forget `name`'s failures (after its right password)."""
@@ -479,7 +508,7 @@ NAME_THROTTLE = NameThrottle()  # shared by every session of this server process
 class SignIn:
     """What became of one sign-in attempt; on "ok", keep `ticket` (and only it) in the session."""
 
-    status: Literal["ok", "wrong", "wait"]
+    status: Literal["ok", "wrong", "wait", "busy"]
     account: Account | None = None
     ticket: str | None = None
     wait_seconds: float = 0.0  # for "wait"
@@ -490,6 +519,8 @@ class SignIn:
         if self.status == "wait":
             seconds = max(1, math.ceil(self.wait_seconds))
             return _("Too many wrong passwords. Wait {seconds} seconds, then try again.").format(seconds=seconds)
+        if self.status == "busy":
+            return _("The server is busy checking other sign-ins. Try again in a moment.")
         if self.status == "wrong":
             # The same words whether the name or the password was wrong: the form does not tell which names exist.
             return _("That account name and password do not match. Each wrong try makes the next one wait longer.")
@@ -500,26 +531,47 @@ def sign_in(session_id: str, name: str, password: str, session_failures: int = 0
             session_last_failure: float | None = None, *, accounts_path: str | Path | None = None,
             legacy_hash: object = None, throttle: auth.FailureThrottle | None = None,
             name_throttle: NameThrottle | None = None, now: float | None = None,
-            clock: float | None = None) -> SignIn:
+            clock: float | None = None, verify: Callable[[str, str], bool] | None = None,
+            slots: threading.Semaphore | None = None,
+            busy_wait_seconds: float = auth.BUSY_WAIT_SECONDS) -> SignIn:
     """Throttle (per session, per name, server-wide), check the password, and issue a ticket on success."""
     # `session_failures` / `session_last_failure` are the session's own count and the `failure_time` of its
-    # last "wrong" outcome, kept by the page. `now` is wall-clock seconds (the ticket), `clock` monotonic
-    # seconds (the throttles); both default to the real clocks and are there for tests. Raises
-    # AccountsFileError for a named account when the accounts file is broken (tell the maintainer).
-    throttle = auth.THROTTLE if throttle is None else throttle
+    # last "wrong" outcome, kept by the page. The check goes through `auth.guarded_check`, as the shared
+    # password's did: a failure is counted for the name and for the server *before* the slow check (taken
+    # back when the password is right, or when no check slot came free: "busy"), and at most
+    # auth.MAX_CONCURRENT_CHECKS checks run at once. So 30 guesses at the same moment check at most the
+    # server-wide allowance, and only one of them per name.
+    # `now` is wall-clock seconds (the ticket), `clock` monotonic seconds (the throttles); `verify` and
+    # `slots` stand in for argon2 and the process-wide cap; all are for tests. Raises AccountsFileError for
+    # a named account when the accounts file is broken (tell the maintainer); nothing is counted then.
     name_throttle = NAME_THROTTLE if name_throttle is None else name_throttle
+    moment = time.monotonic() if clock is None else clock
     # Capped: the name field is free text, and the throttle remembers each name tried.
     key = normalize_name(name)[:MAX_NAME_CHARS + 1] or LEGACY_ACCOUNT
-    wait = max(throttle.wait_seconds(session_failures, session_last_failure, clock),
-               name_throttle.wait_seconds(key, clock))
-    if wait > 0:
+    wait, name_moment = name_throttle.reserve(key, moment)
+    if name_moment is None:
         return SignIn("wait", wait_seconds=wait)
-    account = authenticate(name, password, accounts_path=accounts_path, legacy_hash=legacy_hash)
-    if account is None:
-        moment = throttle.record_failure(clock)
-        name_throttle.record_failure(key, moment)
-        return SignIn("wrong", failure_time=moment)
+    found: list[Account] = []
+
+    def check() -> bool:
+        account = authenticate(name, password, accounts_path=accounts_path, legacy_hash=legacy_hash, verify=verify)
+        if account is not None:
+            found.append(account)
+        return account is not None
+
+    try:
+        outcome = auth.guarded_check(check, session_failures, session_last_failure, throttle=throttle,
+                                     slots=slots, busy_wait_seconds=busy_wait_seconds, now=moment)
+    except BaseException:
+        name_throttle.release(key, name_moment)
+        raise
+    if outcome.status == "wrong":
+        return SignIn("wrong", failure_time=outcome.failure_time)
+    if outcome.status in ("wait", "busy"):  # the session or the server must wait, or no check slot: unchecked
+        name_throttle.release(key, name_moment)
+        return SignIn("busy") if outcome.status == "busy" else SignIn("wait", wait_seconds=outcome.wait_seconds)
     name_throttle.clear(key)
+    account = found[0]
     ticket = auth.issue_account_ticket(session_id, account.name, account.role.value, account.scope(),
                                        account.password_hash, now)
     return SignIn("ok", account=account, ticket=ticket)

@@ -3,10 +3,11 @@
 The hash comes from Streamlit secrets (`[staff] password_hash`, read by the page and passed in) or the
 environment variable CLINIC_FINDER_STAFF_PASSWORD_HASH. No usable hash means nobody can sign in.
 
-The page calls `attempt_sign_in`, which throttles and checks in one step. An attempt is counted as a
-failure under the throttle's lock *before* the password is checked (and taken back if it was right), so
-sessions guessing at the same moment all see each other's attempts; and at most `MAX_CONCURRENT_CHECKS`
-argon2id checks run at once (each holds 64 MiB), so a burst of guesses cannot take the server's memory.
+Every sign-in goes through `guarded_check`, which throttles and checks in one step (`attempt_sign_in` for
+the shared password, `accounts.sign_in` for named accounts). An attempt is counted as a failure under the
+throttle's lock *before* the password is checked (and taken back if it was right), so sessions guessing at
+the same moment all see each other's attempts; and at most `MAX_CONCURRENT_CHECKS` argon2id checks run at
+once (each holds 64 MiB), so a burst of guesses cannot take the server's memory.
 """
 
 from __future__ import annotations
@@ -238,6 +239,43 @@ class SignInOutcome:
         return ""
 
 
+def guarded_check(
+    check: Callable[[], bool],
+    session_failures: int = 0,
+    session_last_failure: float | None = None,
+    *,
+    throttle: FailureThrottle | None = None,
+    slots: threading.Semaphore | None = None,
+    busy_wait_seconds: float = BUSY_WAIT_SECONDS,
+    now: float | None = None,
+) -> SignInOutcome:
+    """Reserve a failure, then run the slow `check` (True = right) in one of the capped check slots."""
+    # The one way a password gets checked: `check` runs only after a failure was counted for it under the
+    # throttle's lock, and only while holding one of at most MAX_CONCURRENT_CHECKS slots. The failure is
+    # taken back when the check says right, when no slot came free ("busy": nothing was checked), or when
+    # `check` raises (the exception is passed on). `throttle` (default: THROTTLE, looked up at each call),
+    # `slots` (default: the process-wide cap) and `now` (monotonic seconds) are for tests.
+    throttle = THROTTLE if throttle is None else throttle
+    slots = _CHECK_SLOTS if slots is None else slots
+    wait, reserved = throttle.reserve(session_failures, session_last_failure, now)
+    if reserved is None:
+        return SignInOutcome("wait", wait_seconds=wait)
+    if not slots.acquire(timeout=busy_wait_seconds):
+        throttle.release(reserved)  # nothing was checked: not a guess
+        return SignInOutcome("busy")
+    try:
+        right = check()
+    except BaseException:
+        throttle.release(reserved)
+        raise
+    finally:
+        slots.release()
+    if right:
+        throttle.release(reserved)
+        return SignInOutcome("ok")
+    return SignInOutcome("wrong", failure_time=reserved)
+
+
 def attempt_sign_in(
     password: str,
     password_hash: str,
@@ -252,21 +290,6 @@ def attempt_sign_in(
 ) -> SignInOutcome:
     """Throttle, then check the password with at most MAX_CONCURRENT_CHECKS checks running at once."""
     # `session_failures` and `session_last_failure` are the session's own count and the `failure_time`
-    # of its last "wrong" outcome; the caller keeps them. `throttle` (default: THROTTLE, looked up at
-    # each call), `verify`, `slots` (default: the process-wide cap) and `now` are for tests.
-    throttle = THROTTLE if throttle is None else throttle
-    slots = _CHECK_SLOTS if slots is None else slots
-    wait, reserved = throttle.reserve(session_failures, session_last_failure, now)
-    if reserved is None:
-        return SignInOutcome("wait", wait_seconds=wait)
-    if not slots.acquire(timeout=busy_wait_seconds):
-        throttle.release(reserved)  # nothing was checked: not a guess
-        return SignInOutcome("busy")
-    try:
-        right = verify(password, password_hash)
-    finally:
-        slots.release()
-    if right:
-        throttle.release(reserved)
-        return SignInOutcome("ok")
-    return SignInOutcome("wrong", failure_time=reserved)
+    # of its last "wrong" outcome; the caller keeps them. See `guarded_check` for the rest.
+    return guarded_check(lambda: verify(password, password_hash), session_failures, session_last_failure,
+                         throttle=throttle, slots=slots, busy_wait_seconds=busy_wait_seconds, now=now)

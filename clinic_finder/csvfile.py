@@ -118,6 +118,7 @@ _CE_RULES = (_WORD_INSIDE, _WORD_END, _WORD_START, _N_TILDE, _I_GRAVE, _O_TILDE)
 
 
 _WORD_BOUNDARY = re.compile(rb"[\s,;\"]")
+_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file format of Excel 97-2003
 
 
 def _central_european_problem(data: bytes, position: int | None = None) -> Problem | None:
@@ -155,6 +156,9 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
     # message naming the likely encoding: guessing between Windows-1250 and ISO-8859-2 could garble it.
     if data.startswith(b"PK\x03\x04"):
         return None, [], [Problem(_("this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → "
+                                    "'CSV UTF-8'"))]
+    if data.startswith(_OLE2_SIGNATURE):  # Excel 97-2003 (.xls) and other old Office files
+        return None, [], [Problem(_("this is an Excel workbook (.xls), not a CSV; in Excel use Save As → "
                                     "'CSV UTF-8'"))]
     if b"\x00" in data[:4096]:
         return None, [], [Problem(_("this is not a text file (it contains NUL bytes); save the list as "

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from clinic_finder import accounts, auth
 from tests.browser import ARTIFACTS, ROOT, streamlit_server
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -34,8 +35,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("data")
     data = folder / "clinics.csv"
     shutil.copyfile(ROOT / "data" / "clinics.csv", data)
+    # One account, so the Staff page shows its sign-in form (with none, it says how to switch editing on).
+    accounts_file = folder / "accounts" / "accounts.json"
+    accounts.add_account(accounts_file, "ann", "maintainer", auth.hash_password("a password for the axe test"))
     env = {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data),
-           "CLINIC_FINDER_ACCOUNTS": str(folder / "accounts.json")}
+           "CLINIC_FINDER_ACCOUNTS": str(accounts_file)}
     with streamlit_server("app.py", env) as base:
         yield base
 

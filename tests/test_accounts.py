@@ -1,10 +1,12 @@
 """Accounts: the file (round trip, permissions, locking), sign-in (named and the shared password), tickets that
-cannot be forged or escalated, throttling per name and server-wide."""
+cannot be forged or escalated, throttling per name and server-wide, reserved before the check and capped like
+the shared password's (one `auth.guarded_check`)."""
 
 from __future__ import annotations
 
 import json
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from clinic_finder import PROJECT_ROOT, accounts, auth
 from clinic_finder.accounts import Account, AccountError, AccountsFileError, Role
 from tests.conftest import PASSWORD
+from tests.test_auth import at_once, counting_verifier
 
 KNOWN = {"clinic-a", "clinic-b", "clinic-c"}
 OTHER_PASSWORD = "another long password 2"
@@ -321,3 +324,107 @@ def test_audit_label_names_the_account() -> None:
     assert Account("c", Role.CLINIC, ("clinic-a",), "h").may_edit("clinic-a")
     assert not Account("c", Role.CLINIC, ("clinic-a",), "h").may_edit("clinic-b")
     assert ann.may_edit("anything") and ann.scope() == "*"
+
+
+# ---- the same guarded check as the shared password (auth.guarded_check) ----
+
+
+def test_thirty_concurrent_wrong_passwords_check_at_most_the_allowance(people: Path) -> None:
+    """30 fresh sessions guessing at the same moment, each at another name: the failures are counted before the
+    (slow) checks, so the server-wide allowance holds however the guesses overlap."""
+    # Delays of minutes: whatever the machine's speed, every guess falls within the wait of the ones before.
+    throttle = auth.FailureThrottle(global_allowance=20, base_seconds=600.0)
+    names = accounts.NameThrottle(base_seconds=600.0)
+    verify, counts = counting_verifier()
+    slots = threading.BoundedSemaphore(30)  # no cap here: this test is about the throttle
+    guessed = iter([f"guess-{n}" for n in range(29)] + ["ann"])
+    lock = threading.Lock()
+
+    def attempt() -> accounts.SignIn:
+        with lock:
+            name = next(guessed)
+        return accounts.sign_in("fresh", name, "guess", accounts_path=people, throttle=throttle,
+                                name_throttle=names, verify=verify, slots=slots)
+
+    outcomes = at_once(30, attempt)
+    assert counts["checks"] <= throttle.global_allowance + 1, f"{counts['checks']} passwords were checked"
+    statuses = [o.status for o in outcomes]
+    assert statuses.count("wrong") == counts["checks"] and statuses.count("wait") == 30 - counts["checks"]
+    assert len(throttle._failures) == counts["checks"]  # an attempt told to wait is not counted
+
+
+def test_thirty_concurrent_guesses_at_one_name_check_one(people: Path) -> None:
+    throttle = auth.FailureThrottle(global_allowance=100)
+    names = accounts.NameThrottle(base_seconds=600.0)
+    verify, counts = counting_verifier()
+    outcomes = at_once(30, lambda: accounts.sign_in("fresh", "ann", "guess", accounts_path=people,
+                                                    throttle=throttle, name_throttle=names, verify=verify,
+                                                    slots=threading.BoundedSemaphore(30)))
+    assert counts["checks"] == 1
+    assert sorted(o.status for o in outcomes) == ["wait"] * 29 + ["wrong"]
+    assert len(throttle._failures) == 1
+
+
+def test_concurrent_checks_are_capped_and_busy_counts_nothing(people: Path) -> None:
+    throttle = auth.FailureThrottle(global_allowance=100, base_seconds=600.0)
+    names = accounts.NameThrottle(base_seconds=600.0)
+    cap = threading.BoundedSemaphore(2)
+    turned_away = threading.Condition()
+    state = {"busy": 0, "checks": 0, "running": 0, "most_at_once": 0}
+    guessed = iter(f"guess-{n}" for n in range(10))
+    tried: list[str] = []
+
+    def verify(password: str, password_hash: str) -> bool:
+        # Each check holds its slot until the eight other guesses have been told "busy".
+        with turned_away:
+            state["checks"] += 1
+            state["running"] += 1
+            state["most_at_once"] = max(state["most_at_once"], state["running"])
+            turned_away.wait_for(lambda: state["busy"] == 8, timeout=60)
+            state["running"] -= 1
+        return False
+
+    def attempt() -> accounts.SignIn:
+        with turned_away:
+            name = next(guessed)
+            tried.append(name)
+        result = accounts.sign_in("fresh", name, "guess", accounts_path=people, throttle=throttle,
+                                  name_throttle=names, verify=verify, slots=cap, busy_wait_seconds=0.1)
+        if result.status == "busy":
+            with turned_away:
+                state["busy"] += 1
+                turned_away.notify_all()
+        return result
+
+    outcomes = at_once(10, attempt)
+    assert state["most_at_once"] == 2
+    assert sorted(o.status for o in outcomes) == ["busy"] * 8 + ["wrong"] * 2
+    assert state["checks"] == 2 == len(throttle._failures)
+    # Nothing was checked for a "busy" attempt: its name is not slowed down either.
+    assert sum(names.wait_seconds(name) > 0 for name in tried) == 2
+    busy = next(o for o in outcomes if o.status == "busy")
+    assert "busy" in busy.message() and "moment" in busy.message()
+
+
+def test_the_real_argon2_check_runs_within_the_cap(people: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a stand-in: the default check is argon2's, inside the process-wide slots."""
+    seen: list[int] = []
+    real = auth.verify_password
+
+    def watching(password: str, password_hash: str) -> bool:
+        seen.append(auth._CHECK_SLOTS._value)  # type: ignore[attr-defined]  # slots left while checking
+        return real(password, password_hash)
+
+    monkeypatch.setattr(auth, "verify_password", watching)
+    assert accounts.sign_in("s", "ann", PASSWORD, accounts_path=people).status == "ok"
+    assert seen == [auth.MAX_CONCURRENT_CHECKS - 1]
+
+
+def test_a_broken_accounts_file_counts_no_failure(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    throttle = auth.FailureThrottle()
+    names = accounts.NameThrottle()
+    with pytest.raises(AccountsFileError):
+        accounts.sign_in("s", "ann", PASSWORD, accounts_path=path, throttle=throttle, name_throttle=names)
+    assert len(throttle._failures) == 0 and names.wait_seconds("ann") == 0

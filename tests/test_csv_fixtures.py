@@ -226,6 +226,7 @@ def test_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     ("data", "expected"),
     [
         (b"\x00\x01\x02", "this is not a text file (it contains NUL bytes)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "this is an Excel workbook (.xls), not a CSV"),
         (b"id,name\n\x81\x8d\x8f\x90\x9d", "the file is neither UTF-8 nor Windows-1252 text (byte 0x81"),
         (b"   \n\n", "the file is empty"),
         (b'id,name\n"unclosed, quote\n', "missing column(s)"),

@@ -139,3 +139,23 @@ def test_the_escaper_is_still_inert_in_this_streamlit(server: str, browser: Brow
         assert outside == []
     finally:
         page.close()
+
+
+def test_the_suggest_page_shows_the_planted_clinic_and_url_payloads_literally(server: str, browser: Browser) -> None:
+    """The clinic's name, site and address (planted payloads) on "Suggest a correction", with the payloads in the
+    search it carries back: shown as text, no link, image or request; the way back is our own link."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    outside = watch_outside(page)
+    try:
+        carried = "&".join(f"{p}={quote(PAYLOADS[n % len(PAYLOADS)])}" for n, p in enumerate(PARAMETERS))
+        page.goto(f"{server}/Suggest_a_correction?clinic=symetria-recovery-chicago&{carried}")
+        page.get_by_role("button", name="Send").wait_for(timeout=60_000)
+        wait_for_page(page)
+        text = " ".join(page.locator('[data-testid="stMain"]').inner_text().split())
+        for payload in (PAYLOADS[1], PAYLOADS[0]):  # the site and the second address line
+            assert " ".join(payload.split()) in text, payload
+        assert foreign_markup(page) == {"links": [], "images": [], "coloured": []}
+        assert page.get_by_role("link", name="← Back to the search").get_attribute("href").startswith("/?")
+        assert outside == []
+    finally:
+        page.close()
