@@ -312,3 +312,24 @@ def test_download_button_is_offered_and_made_only_on_click(app: AppTest) -> None
     [button] = app.get("download_button")
     assert button.proto.label == "Download these results (CSV)"
     assert button.proto.deferred_file_id and not button.proto.url  # no media file per page view
+
+
+def test_the_new_filters_work_from_a_shared_link(app: AppTest, clinics_csv: Path) -> None:
+    """Free or low-cost care, sign language, transportation and people on medication from elsewhere: each
+    card offers them (or might: marked, never a no)."""
+    open_with(app, zip="60612", radius="50",
+              services="sign_language,transportation,accepts_outside_medication", payment="low_cost")
+    assert app.pills(key="needs").value == ["accepts_outside_medication", "sign_language", "transportation"]
+    assert app.pills(key="pay").value == ["low_cost"]
+    clinics = read_clinics_csv(clinics_csv).clinics
+    assert clinics is not None
+    rows = clinics.set_index("id")
+    shown = cards(app)
+    assert shown
+    for clinic_id in shown:
+        row = rows.loc[clinic_id]
+        for column in ("sign_language", "transportation", "accepts_outside_medication"):
+            assert row[column] != "no", (clinic_id, column)
+        low_cost = [row[c] for c in ("free_care", "sliding_fee", "payment_assistance", "government_funding",
+                                     "samhsa_funding")]
+        assert "yes" in low_cost or "unknown" in low_cost, clinic_id
