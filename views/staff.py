@@ -459,7 +459,8 @@ def clinic_form(account: Account, typed: str, clinic_id: str, prefix: str, snaps
 def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: str, record: dict[str, Any],
                  values: dict[str, Any], edit: permissions.ClinicEdit | None,
                  suggestion: suggestions.Suggestion | None) -> None:
-    st.markdown(f"**{_('Save your changes')}**")
+    heading = _("Save your changes")
+    st.markdown(f"**{heading}**")
     if edit is None:
         st.info(_("No changes in the form yet.") + ("" if suggestion is not None else " " + _(
             "If everything is right, press 'Still correct' above.")))
@@ -550,7 +551,8 @@ def _queue_item(account: Account, typed: str, item: suggestions.ReviewItem, snap
                 st.warning(_("This clinic is no longer in the list."))
         accepting = ss.get("staff_accepting") == sid and bool(item.row) and account.may_edit(suggestion.clinic_id)
         if accepting:
-            st.markdown(f"**{_('Make the correction')}**")
+            heading = _("Make the correction")
+            st.markdown(f"**{heading}**")
             clinic_form(account, typed, suggestion.clinic_id, f"{ACCEPT_FORM_PREFIX}{sid}_", snapshot, suggestion)
             if st.button(_("Close the form without saving"), key=f"staff_accept_cancel_{sid}"):
                 ss.pop("staff_accepting", None)
@@ -631,9 +633,10 @@ def edit_tab() -> pd.DataFrame | None:
         value = edited.at[i, column]
         return "" if value is None or pd.isna(value) else str(value)
 
+    no_id = _("(no id yet)")
     choice = cols[0].selectbox(
         _("Locate a clinic's street address (new or moved clinic)"), list(range(len(edited))),
-        format_func=lambda i: f"{cell(i, 'id') or _('(no id yet)')} — {cell(i, 'name')}, {cell(i, 'city')}",
+        format_func=lambda i: f"{cell(i, 'id') or no_id} — {cell(i, 'name')}, {cell(i, 'city')}",
         key="staff_locate_row", index=None)
     if cols[1].button(_("Locate"), key="staff_locate") and choice is not None:
         with st.spinner(_("Asking the geocoder…")):

@@ -60,7 +60,8 @@ def _send(clinic_id: str) -> None:
 
 
 def _back_link() -> None:
-    st.html(f'<p><a href="{html_attr(common.link("/"))}" target="_self">{html_text(_("← Back to the search"))}</a></p>')
+    back = _("← Back to the search")
+    st.html(f'<p><a href="{html_attr(common.link("/"))}" target="_self">{html_text(back)}</a></p>')
 
 
 def _clinic_box(row: dict[str, Any]) -> None:
