@@ -32,7 +32,7 @@ from clinic_finder import geocode as geocoding
 from clinic_finder.accounts import Account
 from clinic_finder.csvfile import Problem, clinics_to_csv_bytes, parse_upload
 from clinic_finder.diff import ClinicsDiff, diff_clinics
-from clinic_finder.i18n import _, ngettext
+from clinic_finder.i18n import N_, _, ngettext
 from clinic_finder.markdown import md_escape
 from clinic_finder.schema import COLUMN_INFO, COLUMNS
 from views import common
@@ -132,19 +132,18 @@ def _recover_crashed_saves() -> None:
 # ---- signing in ----
 
 
-HOW_TO_SWITCH_ON = """
-To switch staff editing on, the maintainer (someone with access to the server) opens a terminal in the app's
-folder and either gives each person or clinic an account of their own:
-
-```sh
+# How to switch staff editing on: the words are translated, the commands between them are not.
+HOW_TO_SWITCH_ON = N_("To switch staff editing on, the maintainer (someone with access to the server) opens a "
+                      "terminal in the app's folder and either gives each person or clinic an account of their own:")
+ACCOUNT_COMMANDS = """```sh
 python -m clinic_finder user add ann --role maintainer
 python -m clinic_finder user add symetria-chicago --role clinic --clinic symetria-recovery-chicago
-```
-
-or sets one shared staff password: `python -m clinic_finder hash-password`, then puts the printed hash in
-`.streamlit/secrets.toml` under `[staff]` as `password_hash = "$argon2id$..."` (or in the environment variable
-`CLINIC_FINDER_STAFF_PASSWORD_HASH`). Then reload this page. The staff guide (`docs/staff.md`) explains both.
-"""
+```"""
+HOW_TO_SHARE_A_PASSWORD = N_(
+    "or sets one shared staff password: `python -m clinic_finder hash-password`, then puts the printed hash in "
+    "`.streamlit/secrets.toml` under `[staff]` as `password_hash = \"$argon2id$...\"` (or in the environment "
+    "variable `CLINIC_FINDER_STAFF_PASSWORD_HASH`). Then reload this page. The staff guide (`docs/staff.md`) "
+    "explains both.")
 
 
 def _current_account() -> Account | None:
@@ -198,7 +197,7 @@ def _sign_in_page() -> None:
         else:
             st.error(_("Staff editing is switched off: there are no staff accounts and no shared staff password "
                        "yet. Nobody can change the clinic list here."))
-            st.markdown(_(HOW_TO_SWITCH_ON))
+            st.markdown("\n\n".join((_(HOW_TO_SWITCH_ON), ACCOUNT_COMMANDS, _(HOW_TO_SHARE_A_PASSWORD))))
         return
     st.write(_("This page is for the people who keep the clinic list right: the maintainer and the clinics' own "
                "staff. Visitors: the search is on the first page."))
