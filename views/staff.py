@@ -156,6 +156,7 @@ def _current_account() -> Account | None:
 
 def _sign_in_clicked() -> None:
     """The sign-in button's callback: runs before the page is drawn, so it can empty the password field."""
+    common.choose_language()  # its answer is made here, before the page sets its language
     name = str(ss.get("staff_account_name") or "")
     password = str(ss.get("staff_password") or "")
     ss["staff_password"] = ""  # the password is checked, never kept (not even in the field)
