@@ -475,7 +475,8 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
         _problems_table(edit.problems, by_question=True)
         return
     st.caption(_("What will change on the public listing, before and after:"))
-    rows = [{_("Question"): _label(f.column), _("Before"): f.old, _("After"): f.new}
+    rows = [{_("Question"): _label(f.column), _("Before"): forms.shown_value(f.column, f.old),
+             _("After"): forms.shown_value(f.column, f.new)}
             for change in edit.diff.changed for f in change.fields]
     st.dataframe(pd.DataFrame(rows, columns=[_("Question"), _("Before"), _("After")]), hide_index=True,
                  width="stretch")
@@ -510,7 +511,7 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
 
 
 def _listing_table(item: suggestions.ReviewItem, columns: list[str]) -> None:
-    rows = [{_("Question"): _label(c), _("Now"): item.row.get(c, "")} for c in columns]
+    rows = [{_("Question"): _label(c), _("Now"): forms.shown_value(c, item.row.get(c, ""))} for c in columns]
     st.dataframe(pd.DataFrame(rows, columns=[_("Question"), _("Now")]), hide_index=True, width="stretch")
 
 
