@@ -29,6 +29,13 @@ AVAILABILITY_LABELS: dict[str, str] = {
     Availability.NO.value: N_("No"),
     Availability.UNKNOWN.value: N_("Not sure (shown as 'call to confirm')"),
 }
+# An availability answer where the Staff page shows a listing's cells (before and after a change, the listing
+# now): the CSV's own word, in the reader's language.
+AVAILABILITY_WORDS: dict[str, str] = {
+    Availability.YES.value: N_("yes"),
+    Availability.NO.value: N_("no"),
+    Availability.UNKNOWN.value: N_("unknown"),
+}
 PHONE_COLUMNS = ("phone", "intake_phone")
 LONG_TEXT_COLUMNS = ("notes",)
 # Shown to a clinic account as plain text with its form, so it sees what it cannot change here.
@@ -148,6 +155,14 @@ def clinic_form(account: Account, clinics: pd.DataFrame, clinic_id: str, *, toda
         (_(COLUMN_INFO[c].label), _text(row.get(c))) for c in FIXED_FOR_CLINICS if _text(row.get(c)))
     return ClinicForm(clinic_id, clinic_title(row), tuple(groups), fixed, _text(row.get("last_checked")),
                       _text(row.get("checked_by")))
+
+
+def shown_value(column: str, text: str) -> str:
+    """A cell of the listing as the Staff page shows it: yes / no / unknown translated, anything else as it is."""
+    info = COLUMN_INFO.get(column)
+    if info is not None and info.kind == "availability" and text in AVAILABILITY_WORDS:
+        return _(AVAILABILITY_WORDS[text])
+    return text
 
 
 def clinic_title(row: dict[str, Any]) -> str:

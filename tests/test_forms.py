@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from clinic_finder import i18n
 from clinic_finder.accounts import Account, Role
 from clinic_finder.csvfile import read_clinics_csv
 from clinic_finder.diff import diff_clinics
 from clinic_finder.editing import validate_frame
-from clinic_finder.forms import AVAILABILITY_LABELS, clinic_form
+from clinic_finder.forms import AVAILABILITY_LABELS, clinic_form, shown_value
 from clinic_finder.permissions import apply_clinic_form, form_columns
 from clinic_finder.schema import CLINIC_EDITABLE_COLUMNS, COLUMN_INFO, GROUP_TITLES
 
@@ -84,3 +85,25 @@ def test_a_maintainer_form_covers_more_and_other_clinics_are_hidden(table: pd.Da
         clinic_form(Account("c", Role.CLINIC, (clinic_id,)), table, str(table.loc[3, "id"]))
     with pytest.raises(KeyError):
         clinic_form(Account("m", Role.MAINTAINER), table, "no-such-clinic")
+
+
+@pytest.mark.parametrize(
+    ("language", "column", "value", "shown"),
+    [
+        ("en", "evening", "unknown", "unknown"),  # English: the CSV's own word
+        ("en", "evening", "yes", "yes"),
+        ("es", "evening", "unknown", "desconocido"),
+        ("es", "spanish", "yes", "sí"),
+        ("es", "medicaid", "no", "no"),
+        ("es", "notes", "yes", "yes"),  # not an availability answer: as it is
+        ("es", "location_precision", "address", "address"),
+        ("es", "evening", "", ""),
+    ],
+)
+def test_an_availability_answer_is_shown_in_the_readers_language(language: str, column: str, value: str,
+                                                                  shown: str) -> None:
+    i18n.set_language(language)
+    try:
+        assert shown_value(column, value) == shown
+    finally:
+        i18n.set_language("en")

@@ -7,6 +7,10 @@ words); the data is taken out (every text value of the clinics CSV that appears,
 "Fuentes"); what is left must hold none of `ENGLISH_WORDS`, common English words that Spanish text never
 uses. Proper names (`PROPER_NAMES`) are allowed.
 
+The Staff page is walked as a clinic's staff meets it (its sign-in form, then a clinic account's workspace with
+its form and a visitor's suggestion waiting), with the accounts `tests/test_staff_page.py` uses; the "Suggest a
+correction" page as a visitor meets it (the form, then the "what happens next" message once a note is sent).
+
 The Spanish finder must also find exactly what the English one finds, in the same order, and keep `lang=es`
 in its address (a shared link reopens in Spanish).
 """
@@ -17,24 +21,37 @@ import csv
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinic_finder import explainer, i18n
+from clinic_finder import explainer, i18n, suggestions
 from clinic_finder.schema import SERVICE_COLUMNS
+from tests.conftest import PASSWORD
+from tests.test_staff_page import OWN, add_people
 
 ROOT = Path(__file__).resolve().parent.parent
 FINDER_SEARCH = {"zip": "77040", "services": "evening"}
+STAFF_PAGE = "pages/9_Staff.py"
+SUGGEST_PAGE = "pages/8_Suggest_a_correction.py"
+SUGGEST_CLINIC = "symetria-recovery-chicago"
+CLINIC_ACCOUNT = "alton"  # the clinic account of tests/test_staff_page.py: it looks after OWN only
+VISITORS_NOTE = "Tienen grupos por la noche, de lunes a jueves a las 6"  # what a visitor typed (data)
 
-# The pages this test walks in Spanish: (test id, script, URL query). The Staff page and the "Suggest a
-# correction" page are being rewritten on another branch: add them here when they land.
+# The pages this test walks in Spanish: (test id, script, URL query). A page a reader only reaches after a step
+# (signing in, sending a note) has that step in PAGE_STEPS under its test id.
 SPANISH_PAGES: list[tuple[str, str, dict[str, str]]] = [
     ("finder", "app.py", {"lang": "es"}),
     ("finder-search", "app.py", {"lang": "es", **FINDER_SEARCH}),
     *[(slug, f"pages/{page.script}", {"lang": "es"}) for slug, page in explainer.PAGES.items()],
     ("glossary", f"pages/{explainer.GLOSSARY_SCRIPT}", {"lang": "es"}),
+    ("staff-sign-in", STAFF_PAGE, {"lang": "es"}),
+    ("staff-clinic-account", STAFF_PAGE, {"lang": "es"}),
+    ("suggest", SUGGEST_PAGE, {"lang": "es", "clinic": SUGGEST_CLINIC}),
+    ("suggest-sent", SUGGEST_PAGE, {"lang": "es", "clinic": SUGGEST_CLINIC}),
 ]
 
 # Common English words that never occur in Spanish text (so none of "a", "no", "me", "video", "mental",
@@ -93,6 +110,57 @@ def run_page(script: str, query: dict[str, str]) -> AppTest:
     return at
 
 
+# ---- pages a reader reaches after a step ----
+
+
+def staff_accounts(clinics_csv: Path, password_hash: str) -> None:
+    """The accounts of tests/test_staff_page.py, and a visitor's suggestion waiting for the clinic account."""
+    add_people(clinics_csv, password_hash)
+    sent = suggestions.submit_suggestion(clinics_csv, "a-visitor", OWN, "hours", VISITORS_NOTE)
+    assert sent.status == "ok", sent.message
+
+
+def sign_in_as_clinic(at: AppTest) -> None:
+    """Sign in as the clinic account: its workspace, with its clinic's form."""
+    at.text_input(key="staff_account_name").input(CLINIC_ACCOUNT)
+    at.text_input(key="staff_password").input(PASSWORD)
+    at.button(key="staff_sign_in").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert at.radio(key=f"staff_form_{OWN}_evening") is not None  # the form: signed in
+
+
+def send_a_note(at: AppTest) -> None:
+    """Send a correction: the page then says what happens next."""
+    at.radio(key="suggest_kind").set_value("hours")
+    at.text_area(key="suggest_text").input(VISITORS_NOTE)
+    at.button(key="suggest_send").click()
+    at.run()
+    assert not at.exception and len(at.success) == 1, [e.value for e in (*at.exception, *at.error, *at.warning)]
+
+
+# Test id -> (what the files need first, what the reader does once the page is open).
+PAGE_STEPS: dict[str, tuple[Callable[[Path, str], None] | None, Callable[[AppTest], None] | None]] = {
+    "staff-sign-in": (staff_accounts, None),
+    "staff-clinic-account": (staff_accounts, sign_in_as_clinic),
+    "suggest-sent": (None, send_a_note),
+}
+
+
+def open_page(name: str, script: str, query: dict[str, str], clinics_csv: Path, password_hash: str) -> AppTest:
+    """The page `name` as its reader meets it, in the page's language."""
+    prepare, act = PAGE_STEPS.get(name, (None, None))
+    if prepare is not None:
+        prepare(clinics_csv, password_hash)
+    at = run_page(script, query)
+    if act is not None:
+        # AppTest calls the widgets' format_func (which translate) in the test's own thread when it sends their
+        # values back: that thread speaks the page's language too, as the script's thread does.
+        i18n.set_language(query.get("lang", i18n.DEFAULT_LANGUAGE))
+        act(at)
+    return at
+
+
 # ---- what a reader meets ----
 
 
@@ -116,11 +184,19 @@ def visible_texts(at: AppTest) -> list[str]:
         texts += _ARIA.findall(element.proto.body)
     for element in at.expander:
         texts.append(element.label)
-    for kind in ("button", "toggle", "text_input", "selectbox"):
+    for tab in at.tabs:
+        texts.append(tab.label)
+    for kind in ("button", "toggle", "text_input", "selectbox", "radio", "checkbox", "text_area", "date_input",
+                 "number_input", "multiselect"):
         for widget in getattr(at, kind):
             texts += [widget.label, widget.proto.help]
             texts += [getattr(widget.proto, "placeholder", "")]
             texts += [str(o) for o in getattr(widget, "options", [])]
+    texts += [str(e.value) for e in at.text]  # st.text: a visitor's own words, and ours when they left none
+    for table in at.dataframe:  # its column titles and its words (what is data is taken out later)
+        frame: pd.DataFrame = table.value
+        texts += [str(c) for c in frame.columns]
+        texts += [v for column in frame.columns for v in frame[column].tolist() if isinstance(v, str)]
     for group in at.get("button_group"):  # pills and the language switch
         texts += [group.proto.label, group.proto.help] + [o.content for o in group.proto.options]
     for button in at.get("download_button"):
@@ -152,12 +228,12 @@ def data_values(clinics_csv: Path, script: str = "app.py") -> list[str]:
         rows = list(csv.DictReader(handle))
     values = {_words_only(value) for row in rows for column, value in row.items()
               if column not in SERVICE_COLUMNS and value and value.strip()}
-    if script.startswith("pages/"):
-        slug = next((s for s, page in explainer.PAGES.items() if script.endswith(page.script)), None)
-        if slug is None:
-            sources = explainer.glossary_intro_and_sources("es")[1]
-        else:
-            sources = next(s.body for s in explainer.sections(slug, "es") if s.anchor == explainer.SOURCES_ANCHOR)
+    slug = next((s for s, page in explainer.PAGES.items() if script == f"pages/{page.script}"), None)
+    if slug is not None:
+        sources = next(s.body for s in explainer.sections(slug, "es") if s.anchor == explainer.SOURCES_ANCHOR)
+        values.add(_words_only(explainer.display_markdown(sources, "es")))
+    elif script == f"pages/{explainer.GLOSSARY_SCRIPT}":
+        sources = explainer.glossary_intro_and_sources("es")[1]
         values.add(_words_only(explainer.display_markdown(sources, "es")))
     return sorted((v for v in values if v), key=len, reverse=True)
 
@@ -183,9 +259,9 @@ def our_english_words(texts: list[str], data: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("name", "script", "query"), SPANISH_PAGES, ids=[p[0] for p in SPANISH_PAGES])
-def test_spanish_page_has_no_english_from_our_code(data_csv: Path, name: str, script: str,
+def test_spanish_page_has_no_english_from_our_code(data_csv: Path, password_hash: str, name: str, script: str,
                                                    query: dict[str, str]) -> None:
-    at = run_page(script, query)
+    at = open_page(name, script, query, data_csv, password_hash)
     data = data_values(data_csv, script)
     texts = visible_texts(at)
     assert len(" ".join(texts)) > 500, f"{name}: too little text collected; is the page empty?"
@@ -198,6 +274,24 @@ def test_the_check_finds_english_on_the_english_page(data_csv: Path) -> None:
     at = run_page("app.py", FINDER_SEARCH)
     words = {entry.split("'")[1] for entry in our_english_words(visible_texts(at), data_values(data_csv))}
     assert {"call", "programs", "miles", "find", "near", "you"} <= words
+
+
+# Words each page with a step says in English, which the check must find there.
+ENGLISH_ON_THE_ENGLISH_PAGE = {
+    "staff-sign-in": {"staff", "page", "people", "who"},
+    "staff-clinic-account": {"your", "nothing", "evening", "groups", "what"},
+    "suggest-sent": {"you", "people", "who", "clinic"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_STEPS))
+def test_the_check_finds_english_on_the_english_pages_with_a_step(data_csv: Path, password_hash: str,
+                                                                  name: str) -> None:
+    """Guards the Spanish walk of these pages against passing because a step went wrong or nothing was seen."""
+    _name, script, query = next(p for p in SPANISH_PAGES if p[0] == name)
+    at = open_page(name, script, {k: v for k, v in query.items() if k != "lang"}, data_csv, password_hash)
+    words = {entry.split("'")[1] for entry in our_english_words(visible_texts(at), data_values(data_csv, script))}
+    assert ENGLISH_ON_THE_ENGLISH_PAGE[name] <= words
 
 
 def card_ids(at: AppTest) -> list[str]:

@@ -46,8 +46,11 @@ def link(url: str, extra: Mapping[str, str] | None = None) -> str:
     return finder.with_query(url, {**carried_query(), **(extra or {})})
 
 
-def _choose_language() -> str:
-    """The language of this run: the switch, else `?lang=` in the address, else English."""
+def choose_language() -> str:
+    """The language of this run: the switch, else `?lang=` in the address, else English.
+
+    `start_page` calls it; so must a widget callback that says anything (a sign-in's answer, a sent note's
+    "what happens next"): Streamlit runs callbacks before the script, so before `start_page`."""
     chosen = st.session_state.get("language_switch") or query().get("lang", "en")
     return set_language(chosen if chosen in LANGUAGES else "en")
 
@@ -100,7 +103,7 @@ def start_page(title: str, icon: str = "🧭", layout: str = "centered", menu_no
 
     `menu_now=False`: the page calls `finish_page()` at its end instead, so its own content is sent first.
     """
-    language = _choose_language()
+    language = choose_language()
     st.set_page_config(page_title=title, page_icon=icon, layout=layout)  # type: ignore[arg-type]
     st.html(f"<style>{_stylesheet()}</style>")
     if menu_now:

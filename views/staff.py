@@ -32,7 +32,7 @@ from clinic_finder import geocode as geocoding
 from clinic_finder.accounts import Account
 from clinic_finder.csvfile import Problem, clinics_to_csv_bytes, parse_upload
 from clinic_finder.diff import ClinicsDiff, diff_clinics
-from clinic_finder.i18n import _, ngettext
+from clinic_finder.i18n import N_, _, ngettext
 from clinic_finder.markdown import md_escape
 from clinic_finder.schema import COLUMN_INFO, COLUMNS
 from views import common
@@ -132,19 +132,18 @@ def _recover_crashed_saves() -> None:
 # ---- signing in ----
 
 
-HOW_TO_SWITCH_ON = """
-To switch staff editing on, the maintainer (someone with access to the server) opens a terminal in the app's
-folder and either gives each person or clinic an account of their own:
-
-```sh
+# How to switch staff editing on: the words are translated, the commands between them are not.
+HOW_TO_SWITCH_ON = N_("To switch staff editing on, the maintainer (someone with access to the server) opens a "
+                      "terminal in the app's folder and either gives each person or clinic an account of their own:")
+ACCOUNT_COMMANDS = """```sh
 python -m clinic_finder user add ann --role maintainer
 python -m clinic_finder user add symetria-chicago --role clinic --clinic symetria-recovery-chicago
-```
-
-or sets one shared staff password: `python -m clinic_finder hash-password`, then puts the printed hash in
-`.streamlit/secrets.toml` under `[staff]` as `password_hash = "$argon2id$..."` (or in the environment variable
-`CLINIC_FINDER_STAFF_PASSWORD_HASH`). Then reload this page. The staff guide (`docs/staff.md`) explains both.
-"""
+```"""
+HOW_TO_SHARE_A_PASSWORD = N_(
+    "or sets one shared staff password: `python -m clinic_finder hash-password`, then puts the printed hash in "
+    "`.streamlit/secrets.toml` under `[staff]` as `password_hash = \"$argon2id$...\"` (or in the environment "
+    "variable `CLINIC_FINDER_STAFF_PASSWORD_HASH`). Then reload this page. The staff guide (`docs/staff.md`) "
+    "explains both.")
 
 
 def _current_account() -> Account | None:
@@ -157,6 +156,7 @@ def _current_account() -> Account | None:
 
 def _sign_in_clicked() -> None:
     """The sign-in button's callback: runs before the page is drawn, so it can empty the password field."""
+    common.choose_language()  # its answer is made here, before the page sets its language
     name = str(ss.get("staff_account_name") or "")
     password = str(ss.get("staff_password") or "")
     ss["staff_password"] = ""  # the password is checked, never kept (not even in the field)
@@ -198,7 +198,7 @@ def _sign_in_page() -> None:
         else:
             st.error(_("Staff editing is switched off: there are no staff accounts and no shared staff password "
                        "yet. Nobody can change the clinic list here."))
-            st.markdown(_(HOW_TO_SWITCH_ON))
+            st.markdown("\n\n".join((_(HOW_TO_SWITCH_ON), ACCOUNT_COMMANDS, _(HOW_TO_SHARE_A_PASSWORD))))
         return
     st.write(_("This page is for the people who keep the clinic list right: the maintainer and the clinics' own "
                "staff. Visitors: the search is on the first page."))
@@ -459,7 +459,8 @@ def clinic_form(account: Account, typed: str, clinic_id: str, prefix: str, snaps
 def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: str, record: dict[str, Any],
                  values: dict[str, Any], edit: permissions.ClinicEdit | None,
                  suggestion: suggestions.Suggestion | None) -> None:
-    st.markdown(f"**{_('Save your changes')}**")
+    heading = _("Save your changes")
+    st.markdown(f"**{heading}**")
     if edit is None:
         st.info(_("No changes in the form yet.") + ("" if suggestion is not None else " " + _(
             "If everything is right, press 'Still correct' above.")))
@@ -474,7 +475,8 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
         _problems_table(edit.problems, by_question=True)
         return
     st.caption(_("What will change on the public listing, before and after:"))
-    rows = [{_("Question"): _label(f.column), _("Before"): f.old, _("After"): f.new}
+    rows = [{_("Question"): _label(f.column), _("Before"): forms.shown_value(f.column, f.old),
+             _("After"): forms.shown_value(f.column, f.new)}
             for change in edit.diff.changed for f in change.fields]
     st.dataframe(pd.DataFrame(rows, columns=[_("Question"), _("Before"), _("After")]), hide_index=True,
                  width="stretch")
@@ -509,7 +511,7 @@ def _review_form(account: Account, typed: str, form: forms.ClinicForm, prefix: s
 
 
 def _listing_table(item: suggestions.ReviewItem, columns: list[str]) -> None:
-    rows = [{_("Question"): _label(c), _("Now"): item.row.get(c, "")} for c in columns]
+    rows = [{_("Question"): _label(c), _("Now"): forms.shown_value(c, item.row.get(c, ""))} for c in columns]
     st.dataframe(pd.DataFrame(rows, columns=[_("Question"), _("Now")]), hide_index=True, width="stretch")
 
 
@@ -550,7 +552,8 @@ def _queue_item(account: Account, typed: str, item: suggestions.ReviewItem, snap
                 st.warning(_("This clinic is no longer in the list."))
         accepting = ss.get("staff_accepting") == sid and bool(item.row) and account.may_edit(suggestion.clinic_id)
         if accepting:
-            st.markdown(f"**{_('Make the correction')}**")
+            heading = _("Make the correction")
+            st.markdown(f"**{heading}**")
             clinic_form(account, typed, suggestion.clinic_id, f"{ACCEPT_FORM_PREFIX}{sid}_", snapshot, suggestion)
             if st.button(_("Close the form without saving"), key=f"staff_accept_cancel_{sid}"):
                 ss.pop("staff_accepting", None)
@@ -631,9 +634,10 @@ def edit_tab() -> pd.DataFrame | None:
         value = edited.at[i, column]
         return "" if value is None or pd.isna(value) else str(value)
 
+    no_id = _("(no id yet)")
     choice = cols[0].selectbox(
         _("Locate a clinic's street address (new or moved clinic)"), list(range(len(edited))),
-        format_func=lambda i: f"{cell(i, 'id') or _('(no id yet)')} — {cell(i, 'name')}, {cell(i, 'city')}",
+        format_func=lambda i: f"{cell(i, 'id') or no_id} — {cell(i, 'name')}, {cell(i, 'city')}",
         key="staff_locate_row", index=None)
     if cols[1].button(_("Locate"), key="staff_locate") and choice is not None:
         with st.spinner(_("Asking the geocoder…")):

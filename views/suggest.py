@@ -41,6 +41,7 @@ def _row(clinic_id: str) -> dict[str, Any] | None:
 
 def _send(clinic_id: str) -> None:
     """The Send button's callback (before the page is drawn, so the form can be emptied after a success)."""
+    common.choose_language()  # the answer is made here, before the page sets its language
     try:
         clinics = _clinics()
         ctx = get_script_run_ctx()
@@ -60,7 +61,8 @@ def _send(clinic_id: str) -> None:
 
 
 def _back_link() -> None:
-    st.html(f'<p><a href="{html_attr(common.link("/"))}" target="_self">{html_text(_("← Back to the search"))}</a></p>')
+    back = _("← Back to the search")
+    st.html(f'<p><a href="{html_attr(common.link("/"))}" target="_self">{html_text(back)}</a></p>')
 
 
 def _clinic_box(row: dict[str, Any]) -> None:
