@@ -293,6 +293,8 @@ def _page() -> None:
         list_column, map_column = st.columns([2, 3], gap="medium")
         with map_column:
             clicked_id = _map(view)
+            # The map's text alternative is the list: say so (screen readers meet the list first).
+            st.caption(_("Every program on the map is also in the list."))
             selected = view.row_of(clicked_id) if clicked_id else None
             if selected is not None:
                 _selected_card(view, selected, "phone")
