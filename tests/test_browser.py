@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import ARTIFACTS, ROOT, streamlit_server
@@ -73,7 +73,7 @@ def test_shared_link_restores_search_draws_markers_offline_and_lists_nearest_fir
     page.goto(f"{server}/?zip=60613&services=evening")
     wait_for_results(page)
     assert card_ids(page)[0] == "symetria-recovery-chicago"
-    assert page.get_by_label("ZIP code or place").input_value() == "60613"
+    expect(page.get_by_label("ZIP code or place")).to_have_value("60613", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "finder-60613-evening.png"))
     assert outside == [], outside
 
@@ -176,7 +176,7 @@ def test_explainer_search_link_returns_to_the_same_search(server: str, page: Pag
     page.get_by_role("link", name="Search for a program near you →").click()
     page.wait_for_url("**zip=77040**", timeout=30_000)
     page.locator(CARDS).first.wait_for(timeout=60_000)
-    assert page.get_by_label("ZIP code or place").input_value() == "77040"
+    expect(page.get_by_label("ZIP code or place")).to_have_value("77040", timeout=30_000)
     assert parse_qs(urlparse(page.url).query)["services"] == ["evening"]
 
 
