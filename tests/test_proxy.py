@@ -142,11 +142,12 @@ def test_affinity_cookie_keeps_a_session_and_its_files_on_one_backend(
     context = browser.new_context()
     try:
         page = context.new_page()
-        # The results download (a CSV) lives in the memory of the process that runs this visitor's session
-        # (a search no other test here makes, so the other process has no such file).
-        with page.expect_request(lambda r: urlsplit(r.url).path.startswith("/media/"), timeout=30_000) as download:
-            page.goto(f"{served.url}/?zip=77040&radius=50&services=medications")
+        # The results download (a CSV, made when the visitor clicks) lives in the memory of the process that
+        # runs this visitor's session (a search no other test here makes, so the other has no such file).
+        page.goto(f"{served.url}/?zip=77040&radius=50&services=medications")
         page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
+        with page.expect_request(lambda r: urlsplit(r.url).path.startswith("/media/"), timeout=30_000) as download:
+            page.get_by_role("button", name="Download these results (CSV)").click()
         cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
         after = [connects(b) for b in served.backends]
         assert sorted(a - b for a, b in zip(after, before, strict=True)) == [0, 1]  # exactly one process has it
