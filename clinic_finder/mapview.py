@@ -170,8 +170,9 @@ def pack_clinics(results: pd.DataFrame) -> str:
             escape_text(_id_code(str(i), n, s)) for i, n, s in zip(results["id"], raw_names, raw_sites, strict=True)
         ],
         "approx": ["z" if str(p) == "zip" else "" for p in results["location_precision"]],
-        # Who the program serves, stated plainly in the popup as on the card ("Women only · Ages 18 and over").
-        "limits": [escape_text(" · ".join(attendance.limits(row))) for row in _limit_rows(results)],
+        # Who the program serves, stated plainly in the popup as on the card ("Women only · Ages 18 and over"),
+        # sent as short codes (attendance.limit_codes) that the browser turns into the page's sentences.
+        "limits": [",".join(attendance.limit_codes(row)) for row in _limit_rows(results)],
     }
     for name in ("name", "site", "address", "address2", "city", "state", "zip", "phone"):
         columns[name] = _escape_column(results[name])
@@ -239,6 +240,17 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                     var words = text.toLowerCase().replace(/&/g, " and ").replace(/'/g, "").match(/[a-z0-9]+/g);
                     return words ? words.join("-") : "";
                 }
+                // Limit codes -> sentences (mapview.ClinicCluster.labels: escaped, in the page's language).
+                function limitText(codes) {
+                    return codes.split(",").map(function (code) {
+                        if (code.charAt(0) === "x") {
+                            return labels.notForAges.replace("AGES", code.slice(1).split("/").map(function (a) {
+                                return labels.ages[a] || "";
+                            }).join(", "));
+                        }
+                        return labels.limits[code] || "";
+                    }).join(" · ");
+                }
                 // Every field is HTML-escaped already (Python side): concatenating them is safe.
                 function popup(layer) {
                     var c = layer.clinic;
@@ -254,7 +266,7 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                         + '<br><a href="{{ this.directions_url }}' + destination
                         + '" target="_blank" rel="noopener noreferrer">' + labels.directions + '</a>'
                         + (c.approx ? '<br><i>' + labels.approx.replace("ZIPCODE", c.zip) + '</i>' : '')
-                        + (c.limits ? '<br><b>' + c.limits + '</b>' : '')
+                        + (c.limits ? '<br><b>' + limitText(c.limits) + '</b>' : '')
                         + '<br><a href="' + suggestBase + encodeURIComponent(c.id)
                         + '" target="_blank" rel="noopener">' + labels.suggest + '</a>'
                         + '</div>';
@@ -302,6 +314,9 @@ class ClinicCluster(folium.plugins.MarkerCluster):
             "directions": escape_text(_("Directions")),
             "approx": escape_text(_("Approximate location (centre of ZIP {zip})").format(zip="ZIPCODE")),
             "suggest": escape_text(_("Something wrong? Suggest a correction")),
+            "limits": {code: escape_text(attendance.limit_sentence(code)) for code in attendance.LIMIT_SENTENCES},
+            "notForAges": escape_text(_(attendance.NOT_FOR_AGES).format(ages="AGES")),
+            "ages": {value: escape_text(label) for value, label in attendance.age_labels().items()},
         }
         if not suggest_base.startswith("/"):
             raise ValueError("the suggestion page must be a path of this app")

@@ -41,6 +41,7 @@ FINDER = "app.py"
 FINDER_QUERY = "zip=60613&services=evening"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+RESULT_CARD = '[data-part="result"] .cf-card'  # the finder's confirmed results (views/finder.py)
 RATIO_TARGET = 1.1
 SETTLE_SECONDS = 1.0  # after a page load, for the server to finish (session end included) before reading CPU
 
@@ -267,7 +268,7 @@ def page_shown(page, setup: Setup, started: float | None = None) -> dict[str, fl
         search_box.wait_for(timeout=60_000)
         page.wait_for_function("el => !el.disabled", arg=search_box.element_handle(), timeout=60_000)
         seen["search box usable"] = time.perf_counter() - start
-        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=60_000)
+        page.locator(RESULT_CARD).first.wait_for(timeout=60_000)
         seen["first result card"] = time.perf_counter() - start
         frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=60_000)
         seen["markers visible"] = time.perf_counter() - start
@@ -316,12 +317,12 @@ def filter_click(browser, setup: Setup) -> FilterClick:  # type: ignore[no-untyp
         page = context.new_page()
         page.goto(f"{setup.base_url}/?{CLICK_QUERY}")
         frame = page.frame_locator(MAP_FRAME)
-        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=60_000)
+        page.locator(RESULT_CARD).first.wait_for(timeout=60_000)
         frame.locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=60_000)
         body = frame.locator("body")
         body.evaluate("() => { window.__probe = 42; }")
         markers = int(body.evaluate("() => window.__clinicLayer.cluster.getLayers().length"))
-        cards = page.locator('[class*="st-key-result-"]').count()
+        cards = page.locator(RESULT_CARD).count()
         page.get_by_text("Filters", exact=False).first.click()
         pill = page.get_by_role("button", name=CLICK_FILTER, exact=True)
         pill.wait_for(timeout=30_000)
@@ -332,7 +333,7 @@ def filter_click(browser, setup: Setup) -> FilterClick:  # type: ignore[no-untyp
                 const f = document.querySelector(frameSelector);
                 const w = f && f.contentWindow;
                 const layer = w && w.__clinicLayer;
-                const shown = document.querySelectorAll('[class*="st-key-result-"]').length;
+                const shown = document.querySelectorAll('[data-part="result"] .cf-card').length;
                 return layer && layer.cluster.getLayers().length !== markers && shown !== cards;
             }""",
             arg=[MAP_FRAME, markers, cards], timeout=60_000,

@@ -17,7 +17,7 @@ from clinic_finder import accounts, auth
 from tests.browser import ARTIFACTS, ROOT, streamlit_server
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-CARDS = '[class*="st-key-result-"], [class*="st-key-maybe-"]'
+CARDS = '[data-part="result"] .cf-card, [data-part="maybe"] .cf-card'
 # What each page shows when it has finished drawing.
 PAGES = [
     ("finder with results", "/?zip=77040&services=evening,buprenorphine&payment=medicaid", CARDS),

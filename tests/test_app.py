@@ -38,8 +38,9 @@ def open_with(at: AppTest, **query: str) -> AppTest:
 
 
 def html_of(at: AppTest, part: str) -> list[str]:
-    """The HTML of the list's cards of one part ("result", "maybe", "video")."""
-    return [h.proto.body for h in at.html if h.proto.body.startswith(f'<div data-part="{part}">')]
+    """The HTML of each card of one part of the list ("result", "maybe", "video"), in order."""
+    bodies = [h.proto.body for h in at.html if h.proto.body.startswith(f'<div data-part="{part}">')]
+    return ['<div class="cf-card"' + piece for body in bodies for piece in body.split('<div class="cf-card"')[1:]]
 
 
 def cards(at: AppTest) -> list[str]:
@@ -54,8 +55,13 @@ def cards(at: AppTest) -> list[str]:
 
 
 def sections(at: AppTest) -> list[str]:
-    return [re.sub("<[^>]+>", "", h.proto.body) for h in at.html if 'class="cf-section"' in h.proto.body
-            and "cf-card" not in h.proto.body]
+    """The section headings of the list, in order (state names without a location; "Might match", ...)."""
+    found = []
+    for h in at.html:
+        if "cf-desktop-only" in h.proto.body or "cf-phone-only" in h.proto.body:
+            continue
+        found += [re.sub("<[^>]+>", "", m) for m in re.findall(r'<p class="cf-section">.*?</p>', h.proto.body)]
+    return found
 
 
 def card_html(at: AppTest, clinic_id: str) -> str:

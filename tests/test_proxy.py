@@ -123,10 +123,10 @@ def test_finder_page_through_the_proxy_shows_results_and_draws_markers(
         page = context.new_page()
         page.on("response", lambda r: servers.__setitem__(r.url, r.headers.get("server", "")))
         page.goto(f"{served.url}/?zip=60613&services=evening")
-        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
+        page.locator('[data-part="result"] .cf-card').first.wait_for(timeout=30_000)
         page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon, .marker-cluster").first.wait_for(timeout=30_000)
-        first = page.locator('[class*="st-key-result-"]').first.get_attribute("class") or ""
-        assert "st-key-result-symetria-recovery-chicago" in first.split()
+        first = page.locator('[data-part="result"] .cf-card').first.get_attribute("id")
+        assert first == "clinic-symetria-recovery-chicago"
         page.screenshot(path=str(ARTIFACTS / "proxy-finder-60613-evening.png"), full_page=True)
         assert any(COOKIE == c["name"] for c in context.cookies())
     finally:
@@ -145,7 +145,7 @@ def test_affinity_cookie_keeps_a_session_and_its_files_on_one_backend(
         # The results download (a CSV, made when the visitor clicks) lives in the memory of the process that
         # runs this visitor's session (a search no other test here makes, so the other has no such file).
         page.goto(f"{served.url}/?zip=77040&radius=50&services=medications")
-        page.locator('[class*="st-key-result-"]').first.wait_for(timeout=30_000)
+        page.locator('[data-part="result"] .cf-card').first.wait_for(timeout=30_000)
         with page.expect_request(lambda r: urlsplit(r.url).path.startswith("/media/"), timeout=30_000) as download:
             page.get_by_role("button", name="Download these results (CSV)").click()
         cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE)

@@ -20,8 +20,8 @@ from tests.browser import ARTIFACTS, ROOT, streamlit_server
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 MARKERS = ".leaflet-marker-icon, .marker-cluster"
-CARDS = '[class*="st-key-result-"], [class*="st-key-maybe-"]'
-CARD = '[class*="st-key-result-"] .cf-card, [class*="st-key-maybe-"] .cf-card'
+CARDS = '[data-part="result"] .cf-card, [data-part="maybe"] .cf-card'
+CARD = CARDS
 SEARCH = "zip=77040&services=evening"
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from clinic_finder import csvfile, geo, i18n, mapview
+from clinic_finder import attendance, csvfile, geo, i18n, mapview
 from clinic_finder.diff import ClinicChange, ClinicsDiff
 from clinic_finder.live import LiveClinics
 from clinic_finder.schema import MAX_SHORT_TEXT, Clinic
@@ -127,8 +127,13 @@ def test_map_popup_words_in_spanish() -> None:
 
 
 def test_map_popup_limits_in_spanish() -> None:
-    row = {"accepts_women": "yes", "accepts_men": "no"}
+    row = {"accepts_women": "yes", "accepts_men": "no", "age_17_or_younger": "no", "age_26_to_64": "yes"}
     frame = pd.DataFrame([{**{c: "" for c in mapview.PACKED_FIELDS}, "lat": 41.9, "lon": -87.6, "id": "a",
                            "name": "A", "location_precision": "address", **row}])
     i18n.set_language("es")
-    assert mapview.pack_clinics(frame).split(mapview.FIELD_SEP)[-1] == "Solo mujeres"
+    # The map sends short codes; the popup's words come with the layer, in the page's language.
+    assert mapview.pack_clinics(frame).split(mapview.FIELD_SEP)[-1] == "w,a18"
+    labels = mapview.ClinicCluster("").labels
+    assert labels["limits"]["w"] == "Solo mujeres"
+    assert attendance.limit_sentence("x17-/65+") == labels["notForAges"].replace(
+        "AGES", ", ".join([labels["ages"]["17-"], labels["ages"]["65+"]]))

@@ -209,11 +209,22 @@ def visible_texts(at: AppTest) -> list[str]:
         zoom = re.search(r"var names = (\{.*?\});", str(args.get("script", "")))
         if zoom:
             texts += list(json.loads(zoom.group(1)).values())
-        labels = re.search(r"var labels = (\{.*?\});", str(args.get("feature_group", "")))
-        if labels:
-            # "ZIPCODE" is where the popup puts the clinic's ZIP code.
-            texts += [v.replace("ZIPCODE", "77040") for v in json.loads(labels.group(1)).values()]
+        layer = str(args.get("feature_group", ""))
+        start = layer.find("var labels = ")
+        if start >= 0:
+            labels, _end = json.JSONDecoder().raw_decode(layer, start + len("var labels = "))
+            # "ZIPCODE" and "AGES" are where the popup puts the clinic's ZIP code and age groups.
+            texts += [v.replace("ZIPCODE", "77040").replace("AGES", "") for v in _strings(labels)]
     return [plain(t) for t in texts if t]
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON value (the popup's labels hold nested tables: limits by code, ages)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
 
 
 def _words_only(text: str) -> str:
