@@ -44,7 +44,7 @@ from typing import Any, Literal
 import filelock
 import pandas as pd
 
-from clinic_finder import store
+from clinic_finder import files, store
 from clinic_finder.accounts import Account, audit_label
 from clinic_finder.diff import cell_text
 from clinic_finder.forms import clinic_title
@@ -221,12 +221,7 @@ def new_suggestion(clinic_id: str, kind: str, text: str, contact: str = "", *,
 # ---- the file ----
 
 
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+_fsync_dir = files.fsync_dir
 
 
 def _append_record(path: Path, record: Mapping[str, str], limit_bytes: int) -> None:

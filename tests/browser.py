@@ -61,3 +61,13 @@ def streamlit_server(script: str, env: dict[str, str], deadline_seconds: float =
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def finder_server(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The finder (`app.py`) on a copy of the shipped clinics list in `folder`, without map tiles."""
+    data = folder / "clinics.csv"
+    if not data.exists():
+        data.write_bytes((ROOT / "data" / "clinics.csv").read_bytes())
+    with streamlit_server("app.py", {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data), **(env or {})}) as base:
+        yield base

@@ -8,7 +8,6 @@ Screenshots go to test-artifacts/ on failure.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser import ARTIFACTS, ROOT, streamlit_server
+from tests.browser import finder_server
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 MARKERS = ".leaflet-marker-icon, .marker-cluster"
@@ -27,21 +26,8 @@ SEARCH = "zip=77040&services=evening"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("data") / "clinics.csv"
-    shutil.copyfile(ROOT / "data" / "clinics.csv", data)
-    with streamlit_server("app.py", {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data)}) as base:
+    with finder_server(tmp_path_factory.mktemp("data")) as base:
         yield base
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    yield opened
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
-    context.close()
 
 
 def wait_for_results(page: Page) -> None:
