@@ -245,12 +245,11 @@ def load_accounts(path: str | Path | None = None) -> dict[str, Account]:
     # stat decides whether the file changed since the last read (the inode too: saves rename a new file in).
     target = Path(path) if path is not None else default_accounts_path()
     try:
-        stat = target.stat()
-    except FileNotFoundError:
-        return {}
+        key = files.version(target)
     except OSError as error:
         raise AccountsFileError(f"cannot read the accounts file: {error.strerror or error}") from None
-    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    if key is None:
+        return {}
     with _CACHE_LOCK:
         cached = _CACHE.get(target)
         if cached is not None and cached[0] == key:
@@ -264,11 +263,6 @@ def load_accounts(path: str | Path | None = None) -> dict[str, Account]:
     with _CACHE_LOCK:
         _CACHE[target] = (key, accounts)
     return dict(accounts)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # mkstemp creates the file 0600, so the hashes are never readable by others, not even for a moment.
-    files.write_atomically(path, data)
 
 
 def _update(path: str | Path | None, change: Callable[[dict[str, Account]], Account],
@@ -288,7 +282,8 @@ def _update(path: str | Path | None, change: Callable[[dict[str, Account]], Acco
                 with contextlib.suppress(OSError):
                     stale.unlink()
             result = change(accounts)
-            _write_atomically(target, _serialize(accounts))
+            # files.write_temp creates the file 0600: the hashes are never readable by others, not even briefly.
+            files.write_atomically(target, _serialize(accounts))
     except filelock.Timeout:
         raise AccountError("The accounts file is locked by another command; try again in a minute.") from None
     return result

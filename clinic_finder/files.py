@@ -12,6 +12,16 @@ import tempfile
 from pathlib import Path
 
 
+def version(path: Path) -> tuple[int, int, int] | None:
+    """(mtime_ns, size, inode) of `path`, None if there is no file: changes whenever the file does (the inode
+    too: an atomic save renames a new file in, even within one mtime tick). Other OSErrors propagate."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
 def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries to disk, so that a rename in it survives a power cut."""
     descriptor = os.open(folder, os.O_RDONLY)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clinic_finder import files
 from clinic_finder.csvfile import Problem, parse_clinics_csv
 from clinic_finder.i18n import _, current_language
 from clinic_finder.search import SearchIndex
@@ -47,12 +48,10 @@ class LiveState:
 
 
 def _file_key(path: Path) -> tuple[int, int, int] | None:
-    # The inode too: an atomic save (write + rename) makes a new file even within one mtime tick.
     try:
-        stat = path.stat()
-    except OSError:
+        return files.version(path)
+    except OSError:  # unreadable counts as missing: the last valid list keeps being served
         return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 class LiveClinics:

@@ -205,14 +205,6 @@ def append_audit_entry(csv_path: str | Path, entry: dict[str, Any], *,
     return logged
 
 
-_fsync_dir = files.fsync_dir
-_write_temp = files.write_temp
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    files.write_atomically(path, data)
-
-
 def _check_written(temp: Path, data: bytes, clinics: pd.DataFrame) -> None:
     """Read the temp file back and validate it; raise UnverifiedWrite unless it is exactly the list meant."""
     written = temp.read_bytes()
@@ -268,7 +260,7 @@ def _backup_target(path: Path, now: dt.datetime) -> Path:
 
 def _keep_backup(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(target, data)
+    files.write_atomically(target, data)
 
 
 def _rotate_backups(path: Path, keep: int) -> None:
@@ -370,18 +362,17 @@ def _save_locked(path: Path, clinics: pd.DataFrame, new_bytes: bytes, expected: 
         "fingerprint": new_fingerprint,
         "save_id": secrets.token_hex(8),
     }
-    temp = _write_temp(path, new_bytes)  # step 1 of the protocol in the module docstring
+    temp = files.write_temp(path, new_bytes)  # step 1 of the protocol in the module docstring
     try:
         _check_written(temp, new_bytes, clinics)
         _append_audit(path, {"event": "intent", "temp": temp.name, **entry})
         if backup is not None and current.data is not None:
             _keep_backup(backup, current.data)
-        os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    _fsync_dir(path.parent)
+    files.replace_with(temp, path)
     _rotate_backups(path, keep_backups)
     _append_audit(path, {"event": "done", "save_id": entry["save_id"], "time": _log_time(dt.datetime.now(dt.UTC))})
     return SaveResult(True, new_fingerprint, diff, backup, {**entry, "status": "done"})

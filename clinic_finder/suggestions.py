@@ -31,7 +31,6 @@ import math
 import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 import unicodedata
@@ -221,9 +220,6 @@ def new_suggestion(clinic_id: str, kind: str, text: str, contact: str = "", *,
 # ---- the file ----
 
 
-_fsync_dir = files.fsync_dir
-
-
 def _append_record(path: Path, record: Mapping[str, str], limit_bytes: int) -> None:
     """Append one JSON line and fsync it; call only while holding the queue lock. Raise QueueFull past the limit."""
     line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
@@ -243,7 +239,7 @@ def _append_record(path: Path, record: Mapping[str, str], limit_bytes: int) -> N
     finally:
         os.close(descriptor)
     if size == 0:
-        _fsync_dir(path.parent)  # a new file: make its name durable too
+        files.fsync_dir(path.parent)  # a new file: make its name durable too
 
 
 def _parse_lines(data: bytes) -> list[dict[str, Any]]:
@@ -284,11 +280,9 @@ def read_queue(csv_path: str | Path) -> list[QueueEntry]:
     """Every suggestion with its resolution, oldest first; torn or foreign lines are skipped."""
     # Cached on (mtime, size, inode): the Staff page counts open suggestions on every run.
     path = queue_path(csv_path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    key = files.version(path)
+    if key is None:
         return []
-    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     with _CACHE_LOCK:
         cached = _CACHE.get(path)
         if cached is not None and cached[0] == key:
@@ -594,15 +588,4 @@ def archive_resolved(csv_path: str | Path, now: dt.datetime | None = None,
 
 def _write_lines(path: Path, records: list[dict[str, Any]]) -> None:
     data = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records).encode()
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    _fsync_dir(path.parent)
+    files.write_atomically(path, data)

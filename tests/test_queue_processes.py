@@ -13,8 +13,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from clinic_finder import accounts, auth, suggestions
-from tests.conftest import ROOT
+from tests.processes import Forker, alive, wait_for
 
 FORK_SERVER = r"""
 import os, signal, sys, time
@@ -80,54 +78,14 @@ def reset_forever(path, name, first, second, done):
             accounts.reset_password(path, name, h)
             report(done, h[-12:])
 
-print("ready", flush=True)
-for line in sys.stdin:
-    command, *args = line.split()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            {"append": append, "append_forever": append_forever, "torn_append": torn_append, "add": add,
-             "reset_forever": reset_forever}[command](*args)
-        finally:
-            os._exit(0)
-    print(pid, flush=True)
 """
-
-
-class Forker:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", FORK_SERVER], cwd=ROOT, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
-
-    def fork(self, *command: str) -> int:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(" ".join(command) + "\n")
-        self.process.stdin.flush()
-        return int(self.process.stdout.readline())
 
 
 @pytest.fixture(scope="module")
 def forker() -> Iterator[Forker]:
-    server = Forker()
+    server = Forker(FORK_SERVER, ['append', 'append_forever', 'torn_append', 'add', 'reset_forever'])
     yield server
-    server.process.kill()
-    server.process.wait(timeout=10)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def wait_until(condition, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.005)
+    server.close()
 
 
 def reported(path: Path) -> list[str]:
@@ -160,9 +118,9 @@ def test_concurrent_appenders_lose_no_suggestion(tmp_path: Path, forker: Forker)
     done = [tmp_path / f"done-{w}" for w in range(workers)]
     for w in range(workers):
         forker.fork("append", str(csv), str(w), str(each), str(go), str(done[w]))
-    wait_until(lambda: all(Path(f"{d}.ready").exists() for d in done), "appenders did not start")
+    wait_for(lambda: all(Path(f"{d}.ready").exists() for d in done), "appenders did not start")
     go.touch()  # all append at once
-    wait_until(lambda: all(Path(f"{d}.finished").exists() for d in done), "appenders did not finish")
+    wait_for(lambda: all(Path(f"{d}.finished").exists() for d in done), "appenders did not finish")
 
     stored = [s.id for s in suggestions.open_suggestions(csv)]
     assert len(stored) == len(set(stored)) == workers * each
@@ -187,7 +145,7 @@ def test_sigkill_mid_append_never_loses_a_stored_suggestion(tmp_path: Path, fork
         pid = forker.fork("append_forever", str(csv), str(round_), str(done))
         time.sleep(rng.uniform(0.01, 0.15))
         os.kill(pid, signal.SIGKILL)
-        wait_until(lambda pid=pid: not alive(pid), f"worker {pid} did not end", timeout=10)
+        wait_for(lambda pid=pid: not alive(pid), f"worker {pid} did not end", timeout=10)
         assert queue_lines(csv)[1] <= round_ + 1  # at most one line cut short per kill
         now_stored = {s.id for s in suggestions.open_suggestions(csv)}
         assert seen <= now_stored, "a suggestion that was stored before disappeared"
@@ -212,9 +170,9 @@ def test_a_kill_in_the_middle_of_a_line_leaves_a_torn_line_that_readers_skip(tmp
     intact = suggestions.queue_path(csv).read_bytes()
     stuck = tmp_path / "stuck"
     pid = forker.fork("torn_append", str(csv), str(stuck))
-    wait_until(stuck.exists, "the worker did not start writing")
+    wait_for(stuck.exists, "the worker did not start writing")
     os.kill(pid, signal.SIGKILL)  # holding the lock, half a line written
-    wait_until(lambda: not alive(pid), f"worker {pid} did not end", timeout=10)
+    wait_for(lambda: not alive(pid), f"worker {pid} did not end", timeout=10)
 
     raw = suggestions.queue_path(csv).read_bytes()
     assert raw.startswith(intact) and len(raw) > len(intact) and not raw.endswith(b"\n")
@@ -239,9 +197,9 @@ def test_concurrent_account_changes_lose_nothing(tmp_path: Path, forker: Forker,
     done = [tmp_path / f"added-{name}" for name in names]
     for name, marker in zip(names, done, strict=True):
         forker.fork("add", str(path), name, two_hashes[0], str(go), str(marker))
-    wait_until(lambda: all(Path(f"{d}.ready").exists() for d in done), "adders did not start")
+    wait_for(lambda: all(Path(f"{d}.ready").exists() for d in done), "adders did not start")
     go.touch()
-    wait_until(lambda: all(d.exists() for d in done), "adders did not finish")
+    wait_for(lambda: all(d.exists() for d in done), "adders did not finish")
     assert sorted(accounts.load_accounts(path)) == names
     assert (path.stat().st_mode & 0o777) == 0o600
 
@@ -258,7 +216,7 @@ def test_sigkill_mid_write_never_corrupts_the_accounts_file(tmp_path: Path, fork
         pid = forker.fork("reset_forever", str(path), "ann", two_hashes[0], two_hashes[1], str(done))
         time.sleep(rng.uniform(0.01, 0.1))
         os.kill(pid, signal.SIGKILL)
-        wait_until(lambda pid=pid: not alive(pid), f"worker {pid} did not end", timeout=10)
+        wait_for(lambda pid=pid: not alive(pid), f"worker {pid} did not end", timeout=10)
         loaded = accounts.load_accounts(path)  # whole and valid: the old version or the new one
         assert sorted(loaded) == ["ann", "bo"] and loaded["ann"].password_hash in two_hashes
         assert loaded["bo"].password_hash == two_hashes[1]

@@ -13,17 +13,16 @@ import itertools
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from clinic_finder import store
 from clinic_finder.csvfile import clinics_to_csv_bytes, parse_clinics_csv, read_clinics_csv
-from tests.conftest import ROOT, copy_of_clinics
+from tests.conftest import copy_of_clinics
+from tests.processes import Forker, alive, wait_for
 
 FORK_SERVER = r"""
 import os, signal, sys, time
@@ -83,52 +82,13 @@ def save(path, row, phone, go, result):
         os.replace(result + ".tmp", result)  # the test sees a complete result or none
         return
 
-print("ready", flush=True)
-for line in sys.stdin:
-    command, *args = line.split()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            {"toggle": toggle, "save": save, "stop_at_rename": stop_at_rename}[command](*args)
-        finally:
-            os._exit(0)
-    print(pid, flush=True)
 """
-
-
-class Forker:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", FORK_SERVER], cwd=ROOT, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
-
-    def fork(self, *command: str) -> int:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(" ".join(command) + "\n")
-        self.process.stdin.flush()
-        return int(self.process.stdout.readline())
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def wait_gone(pid: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while alive(pid):
         assert time.monotonic() < deadline, f"process {pid} did not end"
-        time.sleep(0.002)
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """Poll until `condition()`; the timeout only stops a hung test, no assertion depends on speed."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting: {what}"
         time.sleep(0.002)
 
 
@@ -145,10 +105,9 @@ def assert_every_version_audited(path: Path, versions_on_disk: list[str]) -> Non
 
 @pytest.fixture(scope="module")
 def forker() -> Iterator[Forker]:
-    server = Forker()
+    server = Forker(FORK_SERVER, ['toggle', 'save', 'stop_at_rename'])
     yield server
-    server.process.kill()
-    server.process.wait(timeout=10)
+    server.close()
 
 
 def test_sigkill_at_random_moments_leaves_old_or_new_valid_file(tmp_path: Path, forker: Forker) -> None:
