@@ -128,6 +128,8 @@ def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(
         assert width <= 390, f"page is {width} px wide on a 390 px phone"
         newcomer = phone.locator(".st-key-finder-newcomer").get_by_text("New to IOP?")
         assert newcomer.is_visible()
+        # The language switch is not under Streamlit's fixed header (a trial click fails if something covers it).
+        phone.get_by_text("Español", exact=True).first.click(trial=True, timeout=10_000)
         phone.screenshot(path=str(ARTIFACTS / "finder-phone-390.png"))
     finally:
         context.close()
