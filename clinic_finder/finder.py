@@ -104,6 +104,27 @@ def _names(text: str, allowed: Sequence[str], unknown_note: str, notes: list[str
     return tuple(n for n in allowed if n in chosen)
 
 
+def radius_code(miles: int | None) -> str:
+    """The distance as the search form and the URL write it: "25", or "any" for no limit (miles)."""
+    return "any" if miles is None else str(miles)
+
+
+def typed_search(sent: object) -> tuple[str, int | None] | None:
+    """What the search form sent, checked like the URL: (place, radius in miles), or None if it is not a search.
+
+    The browser is not trusted: the place is cut to MAX_LOCATION_LENGTH with its spaces tidied, and a distance
+    that is not one of RADIUS_CHOICES ends the check (nothing changes)."""
+    if not isinstance(sent, Mapping):
+        return None
+    location, radius = sent.get("location"), sent.get("radius")
+    if not isinstance(location, str) or not isinstance(radius, str):
+        return None
+    choices = {radius_code(r): r for r in RADIUS_CHOICES}
+    if radius not in choices:
+        return None
+    return " ".join(location.split())[:MAX_LOCATION_LENGTH], choices[radius]
+
+
 def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:
     """Read the search from a URL query; ignore bad values with a note (Markdown-safe) for each."""
     notes: list[str] = []

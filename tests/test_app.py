@@ -37,6 +37,19 @@ def open_with(at: AppTest, **query: str) -> AppTest:
     return run(at)
 
 
+def search_bar(at: AppTest) -> dict:
+    """What the search bar shows: its place, its distance ("25", "any"), its labels and distance choices."""
+    bars = [c for c in at.get("bidi_component") if c.proto.component_name == "iop_finder.search"]
+    assert len(bars) == 1, bars
+    return json.loads(bars[0].proto.json)
+
+
+def type_place(at: AppTest, place: str) -> None:
+    """A place typed in the search bar, as its callback leaves it (the callback: views.finder._searched;
+    the browser path: tests/test_browser.py)."""
+    at.session_state["location"] = place
+
+
 def html_of(at: AppTest, part: str) -> list[str]:
     """The HTML of each card of one part of the list ("result", "maybe", "video"), in order."""
     bodies = [h.proto.body for h in at.html if h.proto.body.startswith(f'<div data-part="{part}">')]
@@ -104,7 +117,7 @@ def test_first_visit_lists_every_place_by_state_with_the_crisis_lines(app: AppTe
 
 def test_zip_search_with_a_filter_lists_nearest_first(app: AppTest) -> None:
     run(app)
-    app.text_input(key="location").set_value("60613")
+    type_place(app, "60613")
     app.pills(key="needs").set_value(["evening"])
     run(app)
     assert cards(app)[:2] == ["symetria-recovery-chicago", "symetria-recovery-des-plaines"]
@@ -152,9 +165,9 @@ def test_who_the_care_is_for_leaves_out_programs_that_would_turn_the_person_away
                                                                                  clinics_csv: Path) -> None:
     open_with(app, zip="60612", radius="5", unknown="0")
     everyone = cards(app)
-    app.selectbox(key="gender").set_value("man")
-    app.selectbox(key="age").set_value("17-")
-    app.selectbox(key="substance").set_value("alcohol")
+    app.pills(key="gender").set_value("man")
+    app.pills(key="age").set_value("17-")
+    app.pills(key="substance").set_value("alcohol")
     run(app)
     for_him = cards(app)
     assert for_him and for_him != everyone
@@ -166,7 +179,7 @@ def test_who_the_care_is_for_leaves_out_programs_that_would_turn_the_person_away
         assert row["accepts_men"] != "no" and row["age_17_or_younger"] != "no"
         assert row["treats_alcohol_use"] != "no" and row["opioid_use_only"] != "yes"
     assert "left out because they do not serve the person you described" in " ".join(c.value for c in app.caption)
-    assert app.selectbox(key="gender").value == "man" and app.selectbox(key="age").value == "17-"
+    assert app.pills(key="gender").value == "man" and app.pills(key="age").value == "17-"
     assert (query(app, "gender"), query(app, "age"), query(app, "for")) == ("man", "17-", "alcohol")
 
 
@@ -211,7 +224,7 @@ def test_an_ambiguous_city_asks_which_one(app: AppTest) -> None:
     assert not cards(app)  # nothing is searched until the person says which
     next(b for b in choices if b.label == "Arlington, TX").click()
     run(app)
-    assert app.text_input(key="location").value == "Arlington, TX"
+    assert search_bar(app)["location"] == "Arlington, TX"
     assert cards(app) and ", TX " in card_html(app, cards(app)[0])
 
 
@@ -229,8 +242,8 @@ def test_bad_location_gets_a_specific_message(app: AppTest, typed: str, message:
 
 def test_shared_url_restores_the_search(app: AppTest) -> None:
     open_with(app, zip="77040", services="evening,medications", payment="private_insurance", radius="50")
-    assert app.text_input(key="location").value == "77040"
-    assert app.selectbox(key="radius").value == 50
+    assert search_bar(app)["location"] == "77040" and search_bar(app)["radius"] == "50"
+    assert ["50", "Within 50 miles"] in search_bar(app)["radius_options"]
     assert app.pills(key="needs").value == ["evening", "medications"]
     assert app.pills(key="pay").value == ["private_insurance"]
     assert cards(app)[0] == "symetria-recovery-houston"

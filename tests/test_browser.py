@@ -135,6 +135,28 @@ def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(
         context.close()
 
 
+def test_typing_a_place_and_picking_a_distance_search_from_the_search_bar(server: str, page: Page) -> None:
+    page.goto(f"{server}/?services=evening")
+    wait_for_results(page)
+    box = page.get_by_label("ZIP code or place")
+    box.fill("houston")
+    box.press("Enter")
+    page.wait_for_url("**zip=houston**", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('.cf-card .cf-distance')", timeout=30_000)
+    assert card_ids(page)[0] == "symetria-recovery-houston"
+    distance = page.get_by_label("Distance")
+    assert distance.input_value() == "25"
+    distance.select_option("5")
+    page.wait_for_url("**radius=5**", timeout=30_000)
+    expect(box).to_have_value("houston")  # the rerun keeps what the person typed
+    page.get_by_text("Español", exact=True).first.click(trial=True, timeout=10_000)  # not under the header
+    # Enter and Search are tap targets for a thumb.
+    for button in (page.get_by_role("button", name="Search", exact=True),
+                   page.get_by_role("button", name="Use my location")):
+        height = (button.bounding_box() or {}).get("height", 0)
+        assert height >= 44, height
+
+
 def test_use_my_location_searches_from_where_the_browser_is(server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, geolocation={"latitude": 29.8744,
                                   "longitude": -95.5278}, permissions=["geolocation"])

@@ -77,6 +77,31 @@ def test_link_text_in_notes_is_escaped_for_markdown(parameter: str, payload: str
 
 
 @pytest.mark.parametrize(
+    ("sent", "wanted"),
+    [
+        ({"location": "Austin", "radius": "25"}, ("Austin", 25)),
+        ({"location": "  60613-1234 ", "radius": "any"}, ("60613-1234", None)),
+        ({"location": "Cook\n\tCounty", "radius": "5"}, ("Cook County", 5)),
+        ({"location": "x" * 500, "radius": "100"}, ("x" * finder.MAX_LOCATION_LENGTH, 100)),
+        ({"location": "", "radius": "50"}, ("", 50)),
+        ({"location": "Austin", "radius": "7"}, None),  # not a distance the form offers
+        ({"location": "Austin", "radius": 25}, None),  # the form sends text
+        ({"location": None, "radius": "25"}, None),
+        ({"radius": "25"}, None),
+        ("Austin", None),
+        (None, None),
+    ],
+)
+def test_what_the_search_bar_sends_is_checked_like_a_link(sent: object, wanted: tuple | None) -> None:
+    assert finder.typed_search(sent) == wanted
+
+
+def test_every_distance_round_trips_through_the_search_bar() -> None:
+    for miles in finder.RADIUS_CHOICES:
+        assert finder.typed_search({"location": "", "radius": finder.radius_code(miles)}) == ("", miles)
+
+
+@pytest.mark.parametrize(
     ("confirmed", "maybe", "state", "line"),
     [
         (12, 231, SearchState(services=("evening",)), "12 confirmed · 231 more might match — call to ask|Our source does not say"),

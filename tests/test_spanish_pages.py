@@ -201,9 +201,11 @@ def visible_texts(at: AppTest) -> list[str]:
         texts += [group.proto.label, group.proto.help] + [o.content for o in group.proto.options]
     for button in at.get("download_button"):
         texts.append(button.proto.label)
-    for component in at.get("bidi_component"):  # "Use my location": its label and its busy text
+    for component in at.get("bidi_component"):  # the search bar: its labels, "Use my location"
         data = json.loads(component.proto.json or "{}")
         texts += [str(v) for v in data.values() if isinstance(v, str)]
+        texts += [str(label) for v in data.values() if isinstance(v, list)  # the search bar's distances
+                  for option in v if isinstance(option, list) for label in option[1:]]
     for component in at.get("component_instance"):  # the map: its zoom buttons' and its popup's words
         args = json.loads(component.proto.json_args)
         zoom = re.search(r"var names = (\{.*?\});", str(args.get("script", "")))

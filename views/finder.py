@@ -6,7 +6,6 @@ the page and Streamlit updates its frame instead of remounting it (a remount bla
 
 from __future__ import annotations
 
-import contextvars
 import os
 from typing import Any
 
@@ -21,10 +20,9 @@ from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common
-from views.components import locate_button
+from views.components import search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
-_LOCATE_SLOT: contextvars.ContextVar[Any] = contextvars.ContextVar("locate_slot", default=None)  # per run
 
 
 @st.cache_resource
@@ -78,8 +76,15 @@ def _located(position: dict[str, Any]) -> None:
         st.session_state["locate_error"] = True
 
 
-def _location_typed() -> None:
-    st.session_state.pop(HERE_KEY, None)  # a typed place replaces "my location"
+def _searched(sent: object) -> None:
+    """The search bar's Search (or Enter, or a new distance): checked like a link, then the page's search."""
+    typed = finder.typed_search(sent)
+    if typed is None:
+        return
+    location, radius = typed
+    if location:
+        st.session_state.pop(HERE_KEY, None)  # a typed place replaces "my location"
+    st.session_state["location"], st.session_state["radius"] = location, radius
 
 
 def _filters_label(state_count: int) -> str:
@@ -97,12 +102,11 @@ def _filter_controls() -> None:
     st.markdown("**" + _("Who is the care for?") + "**")
     age, gender, substance = st.columns(3)
     labels = {c.value: _(c.label) for question in attendance.QUESTIONS.values() for c in question}
-    age.selectbox(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", index=None,
-                  placeholder=_("Any age"), format_func=labels.get)
-    gender.selectbox(_("Gender"), [c.value for c in attendance.GENDER_CHOICES], key="gender", index=None,
-                     placeholder=_("Anyone"), format_func=labels.get)
-    substance.selectbox(_("Help with"), [c.value for c in attendance.SUBSTANCE_CHOICES], key="substance",
-                        index=None, placeholder=_("Any substance"), format_func=labels.get)
+    # Pills rather than selectboxes: a selectbox's code is a large download on a first page load (make bench).
+    age.pills(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", format_func=labels.get)
+    gender.pills(_("Gender"), [c.value for c in attendance.GENDER_CHOICES], key="gender", format_func=labels.get)
+    substance.pills(_("Help with"), [c.value for c in attendance.SUBSTANCE_CHOICES], key="substance",
+                    format_func=labels.get)
     st.caption(_("These leave out programs that would not serve this person. Programs that do not say stay in."))
     st.toggle(_("Confirmed only"), key="confirmed_only",
               help=_("Show only programs that say they offer everything you picked. Our source has no "
@@ -130,11 +134,14 @@ def _radius_label(miles: int | None) -> str:
 
 def search_form() -> finder.SearchState:
     """The search box, distance, my location and the filters; returns the search they describe."""
-    where, radius, here = st.columns([5, 3, 3], vertical_alignment="bottom")
-    where.text_input(_("ZIP code or place"), key="location", placeholder=_("60613, Houston or Cook County"),
-                     max_chars=finder.MAX_LOCATION_LENGTH, on_change=_location_typed)
-    radius.selectbox(_("Distance"), finder.RADIUS_CHOICES, key="radius", format_func=_radius_label)
-    _LOCATE_SLOT.set(here)  # filled at the end of the run (see show_finder)
+    search_bar(
+        location=st.session_state["location"], radius=finder.radius_code(st.session_state["radius"]),
+        radius_options=[(finder.radius_code(r), _radius_label(r)) for r in finder.RADIUS_CHOICES],
+        labels={"where_label": _("ZIP code or place"), "placeholder": _("60613, Houston or Cook County"),
+                "radius_label": _("Distance"), "search_label": _("Search"), "locate_label": _("Use my location"),
+                "locate_busy": _("Finding you…")},
+        max_chars=finder.MAX_LOCATION_LENGTH, on_search=_searched, on_position=_located,
+    )
     state = finder.SearchState(
         location=st.session_state["location"].strip(), radius=st.session_state["radius"],
         services=tuple(n for n in finder.SERVICE_FILTERS if n in (st.session_state.get("needs") or [])),
@@ -324,13 +331,6 @@ def _csv_when_clicked(view: finder.ResultView) -> Any:
 
 
 def _end_of_page() -> None:
-    # "Use my location" is a components v2 element whose script the browser loads on first sight, and the
-    # search row waits for it: drawn last, it loads after the answers instead of delaying them (make bench).
-    slot = _LOCATE_SLOT.get()
-    _LOCATE_SLOT.set(None)
-    if slot is not None:
-        with slot:
-            locate_button(_("Use my location"), _("Finding you…"), _located)
     with st.sidebar:
         with st.expander(_("New to IOP?"), expanded=True):
             st.markdown(newcomer_panel_markdown(), unsafe_allow_html=True)  # our own content/ text
