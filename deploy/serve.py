@@ -126,12 +126,11 @@ def gzip_mirror(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
 FIRST_SCREEN_ELEMENTS = (
     "components/elements/Html/Html.tsx",
     "components/widgets/ButtonGroup/ButtonGroup.tsx",
-    "components/widgets/TextInput/TextInput.tsx",
-    "components/widgets/Selectbox/Selectbox.tsx",
     "components/widgets/Checkbox/Checkbox.tsx",
     "components/widgets/BidiComponent/BidiComponent.tsx",
     "components/widgets/CustomComponent/ComponentInstance.tsx",
     "components/widgets/DownloadButton/DownloadButton.tsx",
+    "components/widgets/Button/Button.tsx",
 )
 
 
