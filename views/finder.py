@@ -100,12 +100,12 @@ def _filter_controls() -> None:
     st.pills(_("How will you pay?"), finder.PAYMENT_FILTERS, selection_mode="multi", key="pay",
              format_func=finder.filter_label)
     st.markdown("**" + _("Who is the care for?") + "**")
-    age, gender, substance = st.columns(3)
     labels = {c.value: _(c.label) for question in attendance.QUESTIONS.values() for c in question}
-    # Pills rather than selectboxes: a selectbox's code is a large download on a first page load (make bench).
-    age.pills(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", format_func=labels.get)
-    gender.pills(_("Gender"), [c.value for c in attendance.GENDER_CHOICES], key="gender", format_func=labels.get)
-    substance.pills(_("Help with"), [c.value for c in attendance.SUBSTANCE_CHOICES], key="substance",
+    # Pills rather than selectboxes (a selectbox's code is a large download on a first page load, make bench),
+    # one row each: in three columns the longer choices were cut off.
+    st.pills(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", format_func=labels.get)
+    st.pills(_("Gender"), [c.value for c in attendance.GENDER_CHOICES], key="gender", format_func=labels.get)
+    st.pills(_("Help with"), [c.value for c in attendance.SUBSTANCE_CHOICES], key="substance",
                     format_func=labels.get)
     st.caption(_("These leave out programs that would not serve this person. Programs that do not say stay in."))
     st.toggle(_("Confirmed only"), key="confirmed_only",
