@@ -9,6 +9,9 @@ several processes).
   page shows (finder: result cards and map markers; bare page: the map) and one second more for the server
   to finish; summed over N loads and divided by N. Loads are interleaved across the set-ups, and every
   process has served one page before counting starts. Behind nginx, nginx's own CPU is given too.
+* References: the bare page plus one element above its map (`loadbench/bare_plus.py`: Streamlit's text
+  input, its selectbox, the finder's search bar), direct, loaded in the same rounds: what one kind of
+  element costs a first screen beside the bare page.
 * Bursts: N raw websocket sessions arriving together, speaking Streamlit's own protocol as the browser
   does (GET /_stcore/health and host-config, open /_stcore/stream with the "streamlit" subprotocol and the
   XSRF token, send a rerun_script BackMsg with the page's query string, read ForwardMsgs until
@@ -37,6 +40,14 @@ from deploy.serve import ROOT, serve, streamlit_process
 
 T = TypeVar("T")
 BARE_PAGE = "loadbench/bare_map.py"
+# The bare page with one more element (loadbench/bare_plus.py), measured direct beside it: what one kind of
+# element costs a first screen. page name -> LOADBENCH_ELEMENT.
+REFERENCE_PAGE = "loadbench/bare_plus.py"
+REFERENCES = {
+    "bare + Streamlit text input": "text_input",
+    "bare + Streamlit selectbox": "selectbox",
+    "bare + the finder's search bar": "search_bar",
+}
 FINDER = "app.py"
 FINDER_QUERY = "zip=60613&services=evening"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -362,8 +373,9 @@ def filter_click_rows(clicks: Sequence[FilterClick]) -> list[Row]:
 
 
 @contextmanager
-def setups(backends: int, log_dir: Path) -> Iterator[list[Setup]]:
-    """The bare page and the finder, each direct and behind nginx with `backends` processes, all running."""
+def setups(backends: int, log_dir: Path, references: bool = True) -> Iterator[list[Setup]]:
+    """The bare page and the finder, each direct and behind nginx with `backends` processes, all running; with
+    `references`, the bare page plus one element (REFERENCES), direct."""
     with ExitStack() as stack:
         data = Path(tempfile.mkdtemp(prefix="loadbench-"))
         stack.callback(shutil.rmtree, data, ignore_errors=True)
@@ -378,6 +390,11 @@ def setups(backends: int, log_dir: Path) -> Iterator[list[Setup]]:
             proxied = stack.enter_context(serve(script, backends, env=env, log=log))
             made.append(Setup(page, "proxy", proxied.url, [b.process.pid for b in proxied.backends],
                               [b.url for b in proxied.backends], proxied.nginx_pids))  # fmt: skip
+        if references:
+            log = stack.enter_context((log_dir / "loadbench-references.log").open("w"))
+            for page, element in REFERENCES.items():
+                one = stack.enter_context(streamlit_process(REFERENCE_PAGE, {**env, "LOADBENCH_ELEMENT": element}, log))
+                made.append(Setup(page, "direct", one.url, [one.process.pid], [one.url]))
         yield made
 
 
@@ -427,6 +444,25 @@ def first_screen_rows(made: Sequence[Setup], loads: int) -> list[Row]:
                 f"{value * 1000:,.0f} ms vs {reference * 1000:,.0f} ms ({ratio:.2f}x bare)",
                 f"≤ {FIRST_SCREEN_TARGET:g}x bare", ratio <= FIRST_SCREEN_TARGET,
             ))  # fmt: skip
+        if mode == "direct":
+            out += reference_rows(made, reference, loads)
+    return out
+
+
+def reference_rows(made: Sequence[Setup], bare_map_drawn: float, loads: int) -> list[Row]:
+    """The bare page plus one element, each beside the bare page (direct): what one kind of element costs."""
+    bare = next(s for s in made if s.page == "bare" and s.mode == "direct")
+    out = []
+    for setup in made:
+        if setup.page not in REFERENCES or "map drawn" not in setup.seen:
+            continue
+        value = _median(setup.seen["map drawn"])
+        out.append(Row(
+            f"reference, direct ({loads} fresh Chromium loads): the {setup.page} (one element above the map): "
+            "navigation to its map drawn, vs the bare page's", f"{value * 1000:,.0f} ms vs "
+            f"{bare_map_drawn * 1000:,.0f} ms ({value / bare_map_drawn:.2f}x bare); server CPU "
+            f"{_cpu(setup.cpu)} vs {_cpu(bare.cpu)}", "", None,
+        ))  # fmt: skip
     return out
 
 
@@ -482,6 +518,8 @@ def run(
         # (after Playwright's sync API has let go of the thread's event loop, or in a thread of their own)
         for n in sizes:
             for setup in made:
+                if setup.page in REFERENCES:
+                    continue
                 setup.bursts[n] = burst(setup.base_url, n, setup.query, deadline_seconds)
                 time.sleep(SETTLE_SECONDS)
     return [*rows(made, backends, loads), *filter_click_rows(clicks)]

@@ -68,12 +68,16 @@ def test_a_raw_session_speaks_streamlits_protocol_and_sees_a_full_run() -> None:
 
 def test_tiny_run_measures_all_four_setups(tmp_path: Path, browser: Browser) -> None:
     rows = loadbench.run(loads=1, sizes=(2,), backends=2, log_dir=tmp_path, browser=browser)
-    assert len(rows) == 11
-    first_screen, cpu, bursts, click = rows[:6], rows[6:8], rows[8:10], rows[10]
-    milestones = ("search box usable", "first result card", "markers visible") * 2
-    for row, milestone in zip(first_screen, milestones, strict=True):
+    assert len(rows) == 14
+    direct, references, behind_nginx = rows[:3], rows[3:6], rows[6:9]
+    cpu, bursts, click = rows[9:11], rows[11:13], rows[13]
+    milestones = ("search box usable", "first result card", "markers visible")
+    for row, milestone in zip([*direct, *behind_nginx], milestones * 2, strict=True):
         assert milestone in row.measure and "x bare)" in row.value and row.met is not None
-    assert "direct" in first_screen[0].measure and "behind nginx" in first_screen[3].measure
+    assert all("direct" in r.measure for r in direct) and all("behind nginx" in r.measure for r in behind_nginx)
+    # Each reference page drew its map (its element above it did not stop the page) beside the bare page.
+    for row, page in zip(references, loadbench.REFERENCES, strict=True):
+        assert page in row.measure and "x bare); server CPU" in row.value and row.met is None
     for row in cpu:
         assert row.value.count("CPU-s") >= 2 and "x bare" in row.value
     for row in bursts:
