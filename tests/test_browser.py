@@ -181,11 +181,15 @@ def test_explainer_search_link_returns_to_the_same_search(server: str, page: Pag
     glossary = page.get_by_role("link", name="Evening groups").first
     href = glossary.get_attribute("href") or ""
     assert href.startswith("/Glossary?") and "zip=77040" in href and href.endswith("#evening-groups")
-    # The map's first report reruns the page once after it draws; a click while that rerun replaces the
-    # filters' HTML can be lost (seen in CI). Click once the page is idle (no "running" status shown).
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     glossary.click()
-    page.wait_for_url("**/Glossary?**", timeout=30_000)
+    try:
+        page.wait_for_url("**/Glossary?**", timeout=10_000)
+    except PlaywrightTimeoutError:
+        # The map's first report reruns the page once after it draws, and Streamlit rewrites the page and its
+        # address as that run ends: a click landing at that moment can be lost (twice in about ten CI runs on a
+        # busy machine; never when run alone). A person would click again; so does the test, once.
+        glossary.click()
+        page.wait_for_url("**/Glossary?**", timeout=30_000)
     page.locator("[id='evening-groups']").wait_for(timeout=30_000)
     page.get_by_role("link", name="Search for a program near you →").click()
     page.wait_for_url("**zip=77040**", timeout=30_000)
