@@ -56,7 +56,15 @@ def sign_in(at: AppTest, name: str = "", password: str = PASSWORD) -> AppTest:
     at.text_input(key="staff_account_name").input(name)
     at.text_input(key="staff_password").input(password)
     at.button(key="staff_sign_in").click()
-    return at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def no_waiting_after_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrong passwords and unknown names cost no waiting (the throttles' own tests are in test_auth.py)."""
+    monkeypatch.setattr(auth, "THROTTLE", auth.FailureThrottle(base_seconds=0.0))
+    monkeypatch.setattr(accounts, "NAME_THROTTLE", accounts.NameThrottle(base_seconds=0.0))
 
 
 def as_account(csv: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> AppTest:
@@ -225,8 +233,7 @@ def test_named_accounts_sign_in_in_their_role(small_csv: Path, monkeypatch: pyte
 def test_the_password_is_never_kept_in_session_state(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
                                                      password_hash: str) -> None:
     add_people(small_csv, password_hash)
-    monkeypatch.setattr(auth, "THROTTLE", auth.FailureThrottle(base_seconds=0.0))
-    monkeypatch.setattr(accounts, "NAME_THROTTLE", accounts.NameThrottle(base_seconds=0.0))
+    no_waiting_after_failures(monkeypatch)
     at = sign_in(page(small_csv, monkeypatch), "ann", "a wrong password")
     assert "do not match" in text(at.error)
     assert at.session_state["staff_password"] == ""

@@ -11,11 +11,22 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinic_finder import accounts, auth, i18n, store, suggestions
+from clinic_finder import i18n, store, suggestions
 from clinic_finder.csvfile import read_clinics_csv
-from tests.conftest import PAGE, PASSWORD
+from tests.conftest import PAGE
 from tests.test_spanish_pages import data_values, our_english_words, visible_texts
-from tests.test_staff_page import OWN, SUGGEST_PAGE, TODAY, add_people, audit_lines, form, table_with, text
+from tests.test_staff_page import (
+    OWN,
+    SUGGEST_PAGE,
+    TODAY,
+    add_people,
+    audit_lines,
+    form,
+    no_waiting_after_failures,
+    sign_in,
+    table_with,
+    text,
+)
 
 SPANISH = {"lang": "es"}
 OWN_TITLE = "Centerstone of Illinois — Alton, Alton IL"
@@ -41,23 +52,13 @@ def spanish_page(csv: Path, monkeypatch: pytest.MonkeyPatch, script: str = PAGE,
     return at
 
 
-def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
-    at.text_input(key="staff_account_name").input(name)
-    at.text_input(key="staff_password").input(password)
-    at.button(key="staff_sign_in").click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 # ---- answers made in a callback ----
 
 
 def test_a_wrong_password_is_answered_in_spanish(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
                                                  password_hash: str) -> None:
     add_people(small_csv, password_hash)
-    monkeypatch.setattr(auth, "THROTTLE", auth.FailureThrottle(base_seconds=0.0))
-    monkeypatch.setattr(accounts, "NAME_THROTTLE", accounts.NameThrottle(base_seconds=0.0))
+    no_waiting_after_failures(monkeypatch)
     at = sign_in(spanish_page(small_csv, monkeypatch), "alton", "not the password")
     assert [t.value for t in at.title] == ["Acceso del personal"]
     assert text(at.error) == ("El nombre de cuenta y la contraseña no coinciden. Cada intento fallido hace esperar "
