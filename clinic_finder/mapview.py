@@ -532,8 +532,13 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
 
 
 def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE) -> folium.Map:
-    """The finder's map without any search in it: its script is the same on every rerun (in one language)."""
+    """The finder's map without any search in it: its script is the same on every rerun (in one language).
+
+    Without jQuery: nothing on this map calls it (folium.Popup would; the clinic popups are plain Leaflet),
+    and streamlit-folium loads a map's scripts one after another, so each one delays the markers on a
+    visitor's first load (about 50-100 ms for jQuery, make bench)."""
     m = _new_map(tiles)
+    m.default_js = [(name, url) for name, url in m.default_js if name != "jquery"]  # this map only
     BaseMapExtras().add_to(m)
     return use_local_assets(m, asset_base)
 

@@ -130,6 +130,18 @@ def test_only_local_asset_urls(clinics: pd.DataFrame, tiles: str, asset_base: st
         assert url.startswith(allowed), url
 
 
+def test_finder_map_loads_leaflet_and_markercluster_only(clinics: pd.DataFrame) -> None:
+    """The finder's map (base + a search's layer, as st_folium collects them) loads two scripts, no jQuery:
+    streamlit-folium loads them one after another, so each is a wait before the markers show."""
+    m = mapview.base_map("none")
+    m.add_child(mapview.results_layer(clinics.head(20), (41.95, -87.66), 10))
+    payload = mapview.map_payload(m)
+    assert payload["js_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.LOCAL_JS[name]}"
+                                   for name in ("leaflet", "markerclusterjs")]
+    assert not re.search(r"jQuery|\$\(", payload["script"] + payload["header"])
+    assert any(name == "jquery" for name, _url in folium.Map.default_js)  # other folium maps keep it
+
+
 def test_class_level_asset_lists_are_untouched(clinics: pd.DataFrame) -> None:
     mapview.build_map(clinics.head(3), None, None, tiles="none")
     assert all(url.startswith("https://") for _, url in folium.Map.default_js)
