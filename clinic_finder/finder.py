@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import pandas as pd
@@ -123,6 +124,29 @@ def typed_search(sent: object) -> tuple[str, int | None] | None:
     if radius not in choices:
         return None
     return " ".join(location.split())[:MAX_LOCATION_LENGTH], choices[radius]
+
+
+def typed_filters(sent: object) -> dict[str, Any] | None:
+    """What the filter panel sent, checked like the URL: the session's filter values (needs, pay, age, gender,
+    substance, confirmed_only), or None if it is not the panel's answer.
+
+    The browser is not trusted: names outside the vocabularies are dropped, lists come back in canonical
+    order (the same search, the same URL), and an answer that is not one of a question's choices is no answer."""
+    if not isinstance(sent, Mapping):
+        return None
+
+    def names(value: object, allowed: tuple[str, ...]) -> list[str]:
+        chosen = value if isinstance(value, list | tuple) else ()
+        return [name for name in allowed if name in chosen]
+
+    def answer(value: object, question: str) -> str | None:
+        return value if isinstance(value, str) and attendance.choice(question, value) else None
+
+    return {
+        "needs": names(sent.get("needs"), SERVICE_FILTERS), "pay": names(sent.get("pay"), PAYMENT_FILTERS),
+        "age": answer(sent.get("age"), "age"), "gender": answer(sent.get("gender"), "gender"),
+        "substance": answer(sent.get("substance"), "for"), "confirmed_only": sent.get("confirmed_only") is True,
+    }
 
 
 def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:

@@ -335,7 +335,7 @@ def filter_click(browser, setup: Setup) -> FilterClick:  # type: ignore[no-untyp
         markers = int(body.evaluate("() => window.__clinicLayer.cluster.getLayers().length"))
         cards = page.locator(RESULT_CARD).count()
         page.get_by_text("Filters", exact=False).first.click()
-        pill = page.get_by_role("button", name=CLICK_FILTER, exact=True)
+        pill = page.get_by_role("checkbox", name=CLICK_FILTER, exact=True)
         pill.wait_for(timeout=30_000)
         started = time.perf_counter()
         pill.click()

@@ -89,7 +89,7 @@ def test_keyboard_alone_reaches_search_filters_results_and_call_links_in_order(s
                 """() => {
                     const e = document.activeElement;
                     if (!e) return '';
-                    if (e.closest('.st-key-finder-form [data-testid="stExpander"]') && e.tagName === 'SUMMARY')
+                    if (e.closest('details.cf-filters') && e.tagName === 'SUMMARY')
                         return 'filters';
                     if (e.classList.contains('cf-call')) return 'call';
                     if (e.closest('.cf-card')) return 'card';

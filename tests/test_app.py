@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinic_finder import mapview
+from clinic_finder import attendance, finder, mapview
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,20 @@ def type_place(at: AppTest, place: str) -> None:
     """A place typed in the search bar, as its callback leaves it (the callback: views.finder._searched;
     the browser path: tests/test_browser.py)."""
     at.session_state["location"] = place
+
+
+def filters(at: AppTest) -> dict:
+    """What the filter panel shows: its summary, groups and labels, and what is ticked (`selected`)."""
+    panels = [c for c in at.get("bidi_component") if c.proto.component_name == "iop_finder.filters"]
+    assert len(panels) == 1, panels
+    return json.loads(panels[0].proto.json)
+
+
+def set_filters(at: AppTest, **values: object) -> None:
+    """Boxes ticked in the filter panel, as its callback leaves them (the callback: views.finder._filtered,
+    which checks them with finder.typed_filters; the browser path: tests/test_browser.py)."""
+    for name, value in values.items():
+        at.session_state[name] = value
 
 
 def html_of(at: AppTest, part: str) -> list[str]:
@@ -118,11 +132,37 @@ def test_first_visit_lists_every_place_by_state_with_the_crisis_lines(app: AppTe
 def test_zip_search_with_a_filter_lists_nearest_first(app: AppTest) -> None:
     run(app)
     type_place(app, "60613")
-    app.pills(key="needs").set_value(["evening"])
+    set_filters(app, needs=["evening"])
     run(app)
     assert cards(app)[:2] == ["symetria-recovery-chicago", "symetria-recovery-des-plaines"]
     assert headline(app).startswith("4 confirmed · ")  # 25 miles: four Symetria sites
     assert query(app, "zip") == "60613" and query(app, "services") == "evening"
+
+
+def test_the_filter_panel_offers_every_filter_and_shows_the_search(app: AppTest) -> None:
+    open_with(app, zip="60613", services="evening,vivitrol", payment="medicaid", age="17-", unknown="0")
+    panel = filters(app)
+    assert panel["summary"] == "Filters · 4 on"
+    needs, pay = panel["groups"]
+    assert [o["value"] for o in needs["options"]] == list(finder.SERVICE_FILTERS) and needs["multiple"]
+    assert [o["value"] for o in pay["options"]] == list(finder.PAYMENT_FILTERS)
+    assert {"value": "evening", "label": "Evening groups"} in needs["options"]
+    age, gender, substance = panel["who"]["groups"]
+    assert not age["multiple"] and age["options"][0] == {"value": "", "label": "Any"}  # the way back to no answer
+    assert gender["legend"] == "Gender" and [o["value"] for o in gender["options"][1:]] == [
+        c.value for c in attendance.GENDER_CHOICES]
+    assert [o["value"] for o in substance["options"][1:]] == [c.value for c in attendance.SUBSTANCE_CHOICES]
+    assert panel["selected"] == {"needs": ["evening", "vivitrol"], "pay": ["medicaid"], "age": "17-",
+                                 "gender": None, "substance": None, "confirmed_only": True}
+    # "What is this?" for each filter that is on: the glossary entry, in the same search.
+    assert panel["links"]["intro"] == "What is this?"
+    href, text = panel["links"]["items"][0]
+    assert text == "Evening groups" and href.startswith("/Glossary?") and href.endswith("#evening-groups")
+    assert "zip=60613" in href and "services=evening%2Cvivitrol" in href
+    set_filters(app, needs=[], pay=[], age=None, confirmed_only=False)
+    run(app)
+    assert filters(app)["summary"] == "Filters: what you need, paying, who it is for"
+    assert filters(app)["links"] == {"intro": "", "items": [["/Glossary?zip=60613", "What do these words mean?"]]}
 
 
 def test_answers_first_might_match_clinics_show_on_the_first_view(app: AppTest) -> None:
@@ -135,7 +175,7 @@ def test_answers_first_might_match_clinics_show_on_the_first_view(app: AppTest) 
     assert len(maybe) >= 7
     assert all("Might match — call to confirm:" in body for body in maybe)
     # The person can still narrow to confirmed programs only, and the link keeps that choice.
-    app.toggle(key="confirmed_only").set_value(True)
+    set_filters(app, confirmed_only=True)
     run(app)
     assert cards(app) == [] and query(app, "unknown") == "0"
     assert "switch off “Confirmed only”" in app.info[0].value
@@ -165,9 +205,7 @@ def test_who_the_care_is_for_leaves_out_programs_that_would_turn_the_person_away
                                                                                  clinics_csv: Path) -> None:
     open_with(app, zip="60612", radius="5", unknown="0")
     everyone = cards(app)
-    app.pills(key="gender").set_value("man")
-    app.pills(key="age").set_value("17-")
-    app.pills(key="substance").set_value("alcohol")
+    set_filters(app, gender="man", age="17-", substance="alcohol")
     run(app)
     for_him = cards(app)
     assert for_him and for_him != everyone
@@ -179,7 +217,7 @@ def test_who_the_care_is_for_leaves_out_programs_that_would_turn_the_person_away
         assert row["accepts_men"] != "no" and row["age_17_or_younger"] != "no"
         assert row["treats_alcohol_use"] != "no" and row["opioid_use_only"] != "yes"
     assert "left out because they do not serve the person you described" in " ".join(c.value for c in app.caption)
-    assert app.pills(key="gender").value == "man" and app.pills(key="age").value == "17-"
+    assert filters(app)["selected"]["gender"] == "man" and filters(app)["selected"]["age"] == "17-"
     assert (query(app, "gender"), query(app, "age"), query(app, "for")) == ("man", "17-", "alcohol")
 
 
@@ -244,8 +282,8 @@ def test_shared_url_restores_the_search(app: AppTest) -> None:
     open_with(app, zip="77040", services="evening,medications", payment="private_insurance", radius="50")
     assert search_bar(app)["location"] == "77040" and search_bar(app)["radius"] == "50"
     assert ["50", "Within 50 miles"] in search_bar(app)["radius_options"]
-    assert app.pills(key="needs").value == ["evening", "medications"]
-    assert app.pills(key="pay").value == ["private_insurance"]
+    assert filters(app)["selected"]["needs"] == ["evening", "medications"]
+    assert filters(app)["selected"]["pay"] == ["private_insurance"]
     assert cards(app)[0] == "symetria-recovery-houston"
 
 
@@ -278,7 +316,7 @@ def test_a_filter_change_keeps_the_same_map_and_swaps_only_the_layer(app: AppTes
     """streamlit-folium keys its frame on the map script: the same script means the same frame."""
     open_with(app, zip="60613", radius="25", unknown="0")
     before, before_ids = map_args(app), map_ids(app)
-    app.pills(key="needs").set_value(["evening"])
+    set_filters(app, needs=["evening"])
     run(app)
     after = map_args(app)
     assert after["script"] == before["script"]
@@ -338,8 +376,8 @@ def test_the_new_filters_work_from_a_shared_link(app: AppTest, clinics_csv: Path
     card offers them (or might: marked, never a no)."""
     open_with(app, zip="60612", radius="50",
               services="sign_language,transportation,accepts_outside_medication", payment="low_cost")
-    assert app.pills(key="needs").value == ["accepts_outside_medication", "sign_language", "transportation"]
-    assert app.pills(key="pay").value == ["low_cost"]
+    assert filters(app)["selected"]["needs"] == ["accepts_outside_medication", "sign_language", "transportation"]
+    assert filters(app)["selected"]["pay"] == ["low_cost"]
     clinics = read_clinics_csv(clinics_csv).clinics
     assert clinics is not None
     rows = clinics.set_index("id")

@@ -73,7 +73,7 @@ def test_a_filter_click_changes_the_markers_without_reloading_the_map_frame(serv
     frame.evaluate("() => { window.__probe = 42; }")
     before = marker_count(page)
     page.get_by_text("Filters: what you need, paying, who it is for").click()
-    page.get_by_role("button", name="Evening groups", exact=True).click()
+    page.get_by_role("checkbox", name="Evening groups", exact=True).click()
     page.wait_for_url("**services=evening**", timeout=30_000)
     page.wait_for_function(
         f"() => {{ const f = document.querySelector('{MAP_FRAME}'); const w = f && f.contentWindow;"

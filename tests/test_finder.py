@@ -96,6 +96,31 @@ def test_what_the_search_bar_sends_is_checked_like_a_link(sent: object, wanted: 
     assert finder.typed_search(sent) == wanted
 
 
+NO_FILTERS = {"needs": [], "pay": [], "age": None, "gender": None, "substance": None, "confirmed_only": False}
+
+
+@pytest.mark.parametrize(
+    ("sent", "wanted"),
+    [
+        ({}, NO_FILTERS),
+        ({"needs": ["vivitrol", "evening"], "pay": ["medicaid"], "confirmed_only": True},
+         {**NO_FILTERS, "needs": ["evening", "vivitrol"], "pay": ["medicaid"], "confirmed_only": True}),
+        ({"needs": ["evening", "yoga", 3, ["evening"]], "pay": ["evening"]}, {**NO_FILTERS, "needs": ["evening"]}),
+        ({"needs": "evening", "pay": "medicaid"}, NO_FILTERS),  # a string is not a list of names
+        ({"age": "17-", "gender": "man", "substance": "alcohol"},
+         {**NO_FILTERS, "age": "17-", "gender": "man", "substance": "alcohol"}),
+        ({"age": "3", "gender": "", "substance": ["alcohol"]}, NO_FILTERS),
+        ({"age": "alcohol", "substance": "17-"}, NO_FILTERS),  # an answer to another question
+        ({"confirmed_only": "true"}, NO_FILTERS),  # only JSON true ticks it
+        (None, None),
+        (["evening"], None),
+        ("needs=evening", None),
+    ],
+)
+def test_what_the_filter_panel_sends_is_checked_like_a_link(sent: object, wanted: dict | None) -> None:
+    assert finder.typed_filters(sent) == wanted
+
+
 def test_every_distance_round_trips_through_the_search_bar() -> None:
     for miles in finder.RADIUS_CHOICES:
         assert finder.typed_search({"location": "", "radius": finder.radius_code(miles)}) == ("", miles)

@@ -201,8 +201,11 @@ def visible_texts(at: AppTest) -> list[str]:
         texts += [group.proto.label, group.proto.help] + [o.content for o in group.proto.options]
     for button in at.get("download_button"):
         texts.append(button.proto.label)
-    for component in at.get("bidi_component"):  # the search bar: its labels, "Use my location"
+    for component in at.get("bidi_component"):  # the search bar: its labels, "Use my location"; the filters
         data = json.loads(component.proto.json or "{}")
+        if component.proto.component_name == "iop_finder.filters":
+            texts += filter_panel_texts(data)
+            continue
         texts += [str(v) for v in data.values() if isinstance(v, str)]
         texts += [str(label) for v in data.values() if isinstance(v, list)  # the search bar's distances
                   for option in v if isinstance(option, list) for label in option[1:]]
@@ -218,6 +221,16 @@ def visible_texts(at: AppTest) -> list[str]:
             # "ZIPCODE" and "AGES" are where the popup puts the clinic's ZIP code and age groups.
             texts += [v.replace("ZIPCODE", "77040").replace("AGES", "") for v in _strings(labels)]
     return [plain(t) for t in texts if t]
+
+
+def filter_panel_texts(data: dict) -> list[str]:
+    """The filter panel's words: its summary, legends, choices, notes and glossary links (not the values it
+    sends back, which are codes)."""
+    groups = [*data["groups"], *data["who"]["groups"]]
+    texts = [data["summary"], data["who"]["legend"], data["who"]["note"], data["confirmed"]["label"],
+             data["confirmed"]["help"], data["links"]["intro"]]
+    texts += [g["legend"] for g in groups] + [o["label"] for g in groups for o in g["options"]]
+    return texts + [text for _href, text in data["links"]["items"]]
 
 
 def _strings(value: object) -> list[str]:
@@ -333,16 +346,15 @@ def test_spanish_finder_finds_what_the_english_one_finds(data_csv: Path) -> None
     assert [t.value for t in spanish.title] == ["Encuentre un IOP cerca de usted"]
     cards = " ".join(h.proto.body for h in spanish.html if "cf-card" in h.proto.body)
     assert "Llame al " in cards and "Cómo llegar" in cards and "Grupos por la noche" in cards
-    assert "Atención en español" in [o.content for g in spanish.get("button_group") for o in g.proto.options]
+    panel = next(json.loads(c.proto.json) for c in spanish.get("bidi_component")
+                 if c.proto.component_name == "iop_finder.filters")
+    assert "Atención en español" in filter_panel_texts(panel)
 
 
 def test_spanish_link_keeps_its_language(data_csv: Path) -> None:
     at = run_page("app.py", {"lang": "es", **FINDER_SEARCH})
     assert {k: query_value(at, k) for k in ("lang", "zip", "services")} == {"lang": "es", **FINDER_SEARCH}
-    # AppTest calls the widgets' format_func (which translate) in the test's own thread when it sends their
-    # values back: that thread must speak the page's language too, as the script's thread does.
-    i18n.set_language("es")
-    at.pills(key="pay").set_value(["medicaid"])  # a new search keeps the language in the address
+    at.session_state["pay"] = ["medicaid"]  # as the filter panel's callback leaves it: a new search keeps the language
     at.run()
     assert not at.exception
     assert query_value(at, "lang") == "es" and query_value(at, "payment") == "medicaid"

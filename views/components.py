@@ -142,3 +142,137 @@ def search_bar(
               "radius_options": [list(option) for option in radius_options]},
         on_search_change=searched, on_position_change=located,
     )
+
+
+# ---- the filters ----
+
+_FILTERS_HTML = '<details class="cf-filters"><summary></summary><div class="cf-filters-body"></div></details>'
+
+# Built with DOM calls and textContent only (no HTML strings), once per set of labels; a rerun with the same
+# labels only sets what is ticked, so focus, the open panel and the person's place in it stay.
+_FILTERS_JS = """
+export default function (component) {
+  const { parentElement, setTriggerValue, data } = component;
+  const details = parentElement.querySelector("details.cf-filters");
+  const body = details.querySelector(".cf-filters-body");
+  details.querySelector("summary").textContent = data.summary;
+  const make = (tag, props, ...children) => {
+    const node = Object.assign(document.createElement(tag), props || {});
+    node.append(...children.filter((child) => child !== null));
+    return node;
+  };
+  const choice = (group, option) => {
+    const input = make("input", {type: group.multiple ? "checkbox" : "radio", name: "cf-" + group.name,
+                                 value: option.value});
+    return make("label", {className: "cf-chip"}, input, make("span", {textContent: option.label}));
+  };
+  const fieldset = (group) => make("fieldset", {className: "cf-filter-group"},
+    make("legend", {textContent: group.legend}),
+    make("div", {className: "cf-chips"}, ...group.options.map((option) => choice(group, option))));
+  const layout = JSON.stringify([data.groups, data.who, data.confirmed]);
+  if (body.dataset.layout !== layout) {
+    const confirmedHelp = make("span", {className: "cf-filter-help", id: "cf-confirmed-help",
+                                        textContent: data.confirmed.help});
+    const confirmed = make("input", {type: "checkbox", name: "cf-confirmed_only"});
+    confirmed.setAttribute("aria-describedby", "cf-confirmed-help");
+    body.replaceChildren(
+      ...data.groups.map(fieldset),
+      make("fieldset", {className: "cf-filter-group cf-filter-who"},
+        make("legend", {textContent: data.who.legend}),
+        ...data.who.groups.map(fieldset),
+        make("p", {className: "cf-filter-help", textContent: data.who.note})),
+      make("label", {className: "cf-chip cf-confirmed"}, confirmed, make("span", {textContent: data.confirmed.label})),
+      confirmedHelp,
+      make("p", {className: "cf-glossary-links"}));
+    body.dataset.layout = layout;
+    body.dataset.selected = "";
+  }
+  const all = [...data.groups, ...data.who.groups];
+  const selected = JSON.stringify(data.selected);
+  if (body.dataset.selected !== selected) {
+    for (const group of all) {
+      const wanted = group.multiple ? (data.selected[group.name] || []) : [data.selected[group.name] || ""];
+      body.querySelectorAll("input[name='cf-" + group.name + "']").forEach((input) => {
+        input.checked = wanted.includes(input.value);
+      });
+    }
+    body.querySelector("input[name='cf-confirmed_only']").checked = Boolean(data.selected.confirmed_only);
+    body.dataset.selected = selected;
+  }
+  const links = body.querySelector(".cf-glossary-links");
+  links.replaceChildren(...(data.links.intro ? [data.links.intro + " "] : []),
+    ...data.links.items.flatMap(([href, text], index) => [
+      ...(index ? [" · "] : []), make("a", {href: href, target: "_self", textContent: text})]));
+  body.onchange = () => {
+    const sent = {confirmed_only: body.querySelector("input[name='cf-confirmed_only']").checked};
+    for (const group of all) {
+      const ticked = [...body.querySelectorAll("input[name='cf-" + group.name + "']:checked")].map((i) => i.value);
+      sent[group.name] = group.multiple ? ticked : (ticked[0] || null);
+    }
+    body.dataset.selected = JSON.stringify(sent);
+    setTriggerValue("filters", sent);
+  };
+}
+"""
+
+# Chips with Streamlit's look (light theme); 44 px tap targets; what is ticked shows by more than colour
+# (the box itself, and a heavier border).
+_FILTERS_CSS = """
+details.cf-filters { border: 1px solid #d5dae5; border-radius: 0.5rem; }
+details.cf-filters > summary {
+  min-height: 44px; box-sizing: border-box; display: flex; align-items: center; padding: 0 1rem;
+  cursor: pointer; font-weight: 600; color: #31333f; list-style: none;
+}
+details.cf-filters > summary::-webkit-details-marker { display: none; }
+details.cf-filters > summary::before {  /* a chevron, turned down when open, as on Streamlit's expanders */
+  content: ""; width: 0.45rem; height: 0.45rem; margin: 0 0.9rem 0 0.1rem; border: solid #31333f;
+  border-width: 0 2px 2px 0; transform: rotate(-45deg); flex: none;
+}
+details.cf-filters[open] > summary::before { transform: rotate(45deg); }
+details.cf-filters > summary:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
+details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
+.cf-filters fieldset { border: 0; margin: 0.5rem 0 0; padding: 0; min-width: 0; }
+.cf-filters legend { font-weight: 600; color: #31333f; padding: 0; margin-bottom: 0.25rem; }
+.cf-filters .cf-filter-who fieldset legend { font-weight: 400; font-size: 0.875rem; }
+.cf-filters .cf-chips { display: flex; flex-wrap: wrap; gap: 0.375rem; }
+.cf-filters label.cf-chip {
+  display: inline-flex; align-items: center; gap: 0.4rem; min-height: 44px; box-sizing: border-box;
+  padding: 0 0.75rem; border: 1px solid #d5dae5; border-radius: 1.375rem; background: #ffffff; color: #31333f;
+  cursor: pointer; font-size: 0.9375rem;
+}
+.cf-filters label.cf-chip:has(input:checked) { border: 2px solid #0b4fbf; background: #e8f0fe; }
+.cf-filters label.cf-chip:has(input:focus-visible) { outline: 3px solid #0b4fbf; outline-offset: 2px; }
+.cf-filters label.cf-chip input { margin: 0; accent-color: #0b4fbf; width: 1.05rem; height: 1.05rem; }
+.cf-filters label.cf-confirmed { margin-top: 0.75rem; }
+.cf-filters .cf-filter-help { display: block; font-size: 0.875rem; color: #5c5f69; margin: 0.25rem 0 0; }
+.cf-filters .cf-glossary-links { margin: 0.75rem 0 0; }
+"""
+
+
+@st.cache_resource
+def _filters_component() -> Any:
+    return st.components.v2.component(
+        "iop_finder.filters", html=_FILTERS_HTML, css=_FILTERS_CSS, js=_FILTERS_JS, isolate_styles=False,
+    )
+
+
+def filter_panel(
+    *, summary: str, groups: Sequence[dict[str, Any]], who: dict[str, Any], confirmed: dict[str, str],
+    selected: dict[str, Any], links: dict[str, Any], on_change: Callable[[object], None], key: str = "filter_panel",
+) -> None:
+    """The filters, folded under `summary`: each group {name, legend, multiple, options: [{value, label}]}
+    (multiple: checkboxes; else radio buttons, the first option's value "" meaning no answer); `who`
+    {legend, note, groups}; `confirmed` {label, help}; `selected` {group name: value(s), confirmed_only};
+    `links` {intro, items: [[href, text]]} (the glossary). `on_change` gets what the panel sent, unchecked,
+    before the page is drawn."""
+
+    def changed() -> None:
+        state = st.session_state.get(key) or {}
+        on_change(state.get("filters") if hasattr(state, "get") else getattr(state, "filters", None))
+
+    _filters_component()(
+        key=key,
+        data={"summary": summary, "groups": list(groups), "who": who, "confirmed": confirmed, "selected": selected,
+              "links": links},
+        on_filters_change=changed,
+    )

@@ -17,10 +17,10 @@ from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
 from clinic_finder.i18n import _, current_language, set_language
 from clinic_finder.live import LiveClinics
-from clinic_finder.markdown import html_attr, html_text, md_escape
+from clinic_finder.markdown import html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common
-from views.components import search_bar
+from views.components import filter_panel, search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
 
@@ -87,45 +87,55 @@ def _searched(sent: object) -> None:
     st.session_state["location"], st.session_state["radius"] = location, radius
 
 
+def _filtered(sent: object) -> None:
+    """The filter panel's answer (a box ticked or cleared): checked like a link, then the page's search."""
+    typed = finder.typed_filters(sent)
+    if typed is not None:
+        st.session_state.update(typed)
+
+
 def _filters_label(state_count: int) -> str:
     if state_count:
         return _("Filters · {count} on").format(count=state_count)
     return _("Filters: what you need, paying, who it is for")
 
 
-def _filter_controls() -> None:
-    """The compact filter control: grouped pills, payment pills, who the care is for, and confirmed-only."""
-    st.pills(_("What do you need?"), finder.SERVICE_FILTERS, selection_mode="multi", key="needs",
-             format_func=finder.filter_label)
-    st.pills(_("How will you pay?"), finder.PAYMENT_FILTERS, selection_mode="multi", key="pay",
-             format_func=finder.filter_label)
-    st.markdown("**" + _("Who is the care for?") + "**")
-    labels = {c.value: _(c.label) for question in attendance.QUESTIONS.values() for c in question}
-    # Pills rather than selectboxes (a selectbox's code is a large download on a first page load, make bench),
-    # one row each: in three columns the longer choices were cut off.
-    st.pills(_("Age"), [c.value for c in attendance.AGE_CHOICES], key="age", format_func=labels.get)
-    st.pills(_("Gender"), [c.value for c in attendance.GENDER_CHOICES], key="gender", format_func=labels.get)
-    st.pills(_("Help with"), [c.value for c in attendance.SUBSTANCE_CHOICES], key="substance",
-                    format_func=labels.get)
-    st.caption(_("These leave out programs that would not serve this person. Programs that do not say stay in."))
-    st.toggle(_("Confirmed only"), key="confirmed_only",
-              help=_("Show only programs that say they offer everything you picked. Our source has no "
-                     "schedules, so this often shows few."))
+def _choices(name: str, legend: str, values: list[str], labels: dict[str, str], multiple: bool) -> dict[str, Any]:
+    options = [{"value": value, "label": labels[value]} for value in values]
+    if not multiple:  # a radio group needs a way back to no answer
+        options.insert(0, {"value": "", "label": _("Any")})
+    return {"name": name, "legend": legend, "multiple": multiple, "options": options}
 
 
-def _glossary_links(state: finder.SearchState) -> None:
-    """Visible "What is this?" links for the filters that are on (tooltips cannot hold working links). Same
-    tab, carrying the search, so "Search for a program" on the glossary comes back to it."""
-    def anchor(url: str, text: str) -> str:
-        return f'<a href="{html_attr(common.link(url))}" target="_self">{html_text(text)}</a>'
-
+def _filter_controls(state: finder.SearchState) -> None:
+    """The compact filter control, folded: what you need, how you pay, who the care is for, confirmed only, and
+    visible "What is this?" links for the filters that are on (same tab, carrying the search, so "Search for a
+    program" on the glossary comes back to it). One custom element (views.components.filter_panel): Streamlit's
+    expander, pills and toggle were each a module a visitor's first load waited for (make bench)."""
+    filters = {n: finder.filter_label(n) for n in (*finder.SERVICE_FILTERS, *finder.PAYMENT_FILTERS)}
+    answers = {c.value: _(c.label) for question in attendance.QUESTIONS.values() for c in question}
     names = list(state.required)
-    if not names:
-        items = anchor("/Glossary", _("What do these words mean?"))
+    if names:
+        links = {"intro": _("What is this?"),
+                 "items": [[common.link(glossary_url(n)), finder.filter_label(n)] for n in names]}
     else:
-        items = html_text(_("What is this?")) + " " + " · ".join(
-            anchor(glossary_url(n), finder.filter_label(n)) for n in names)
-    st.html(f'<p class="cf-glossary-links">{items}</p>')
+        links = {"intro": "", "items": [[common.link("/Glossary"), _("What do these words mean?")]]}
+    filter_panel(
+        summary=_filters_label(state.filter_count),
+        groups=[_choices("needs", _("What do you need?"), list(finder.SERVICE_FILTERS), filters, True),
+                _choices("pay", _("How will you pay?"), list(finder.PAYMENT_FILTERS), filters, True)],
+        who={"legend": _("Who is the care for?"),
+             "note": _("These leave out programs that would not serve this person. Programs that do not say stay in."),
+             "groups": [_choices(key, legend, [c.value for c in attendance.QUESTIONS[question]], answers, False)
+                        for key, question, legend in (("age", "age", _("Age")), ("gender", "gender", _("Gender")),
+                                                      ("substance", "for", _("Help with")))]},
+        confirmed={"label": _("Confirmed only"),
+                   "help": _("Show only programs that say they offer everything you picked. Our source has no "
+                             "schedules, so this often shows few.")},
+        selected={"needs": list(state.services), "pay": list(state.payment), "age": state.age,
+                  "gender": state.gender, "substance": state.substance, "confirmed_only": not state.include_unknown},
+        links=links, on_change=_filtered,
+    )
 
 
 def _radius_label(miles: int | None) -> str:
@@ -149,9 +159,8 @@ def search_form() -> finder.SearchState:
         include_unknown=not st.session_state.get("confirmed_only", False), age=st.session_state.get("age"),
         gender=st.session_state.get("gender"), substance=st.session_state.get("substance"),
     )
-    with st.expander(_filters_label(state.filter_count)):
-        _filter_controls()
-        _glossary_links(state)
+    _sync_url(state)  # before the glossary links, which carry the search from the address
+    _filter_controls(state)
     if state.required:
         common.safe_markdown(" · ".join(md_escape(finder.filter_label(n)) for n in state.required))
     return state
@@ -266,7 +275,6 @@ def _page() -> None:
     _seed_from_url()
     with st.container(key="finder-form"):
         state = search_form()
-    _sync_url(state)
     if st.session_state.get("last_state") != state:  # a new search starts at the top of the list
         st.session_state["last_state"] = state
         for part in ("result", "maybe", "video"):
