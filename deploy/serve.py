@@ -125,8 +125,6 @@ def gzip_mirror(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
 # Streamlit's own bundle. Names are the element sources in Streamlit's Vite manifest.
 FIRST_SCREEN_ELEMENTS = (
     "components/elements/Html/Html.tsx",
-    "components/widgets/ButtonGroup/ButtonGroup.tsx",
-    "components/widgets/Checkbox/Checkbox.tsx",
     "components/widgets/BidiComponent/BidiComponent.tsx",
     "components/widgets/CustomComponent/ComponentInstance.tsx",
     "components/widgets/DownloadButton/DownloadButton.tsx",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import finder_server
@@ -127,9 +127,11 @@ def test_the_link_reopens_in_spanish_and_the_switch_goes_back_to_english(server:
     assert page.locator("h1").first.inner_text().strip() == "Encuentre un IOP cerca de usted"
     assert "confirmados" in headline(page)
 
-    page.get_by_role("radio", name="English", exact=True).click()  # the language switch
+    page.get_by_role("button", name="English", exact=True).click()  # the language switch
     page.wait_for_function("() => !new URLSearchParams(location.search).has('lang')", timeout=30_000)
     page.get_by_role("heading", name="Find an IOP near you").wait_for(timeout=30_000)
     assert query(page) == {"zip": ["77040"], "services": ["evening"]}
+    expect(page.get_by_role("button", name="English", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Español", exact=True)).to_have_attribute("aria-pressed", "false")
     page.locator(".cf-call").first.get_by_text("Call ", exact=False).wait_for(timeout=30_000)
     assert "confirmed" in headline(page)

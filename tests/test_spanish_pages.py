@@ -351,6 +351,14 @@ def test_spanish_finder_finds_what_the_english_one_finds(data_csv: Path) -> None
     assert "Atención en español" in filter_panel_texts(panel)
 
 
+def test_the_language_switch_names_both_languages_and_presses_the_current_one(data_csv: Path) -> None:
+    for language, label in (("en", "Language"), ("es", "Idioma")):
+        at = run_page("app.py", {"lang": language, **FINDER_SEARCH})
+        switch = next(json.loads(c.proto.json) for c in at.get("bidi_component")
+                      if c.proto.component_name == "iop_finder.language")
+        assert switch == {"label": label, "options": [["en", "English"], ["es", "Español"]], "value": language}
+
+
 def test_spanish_link_keeps_its_language(data_csv: Path) -> None:
     at = run_page("app.py", {"lang": "es", **FINDER_SEARCH})
     assert {k: query_value(at, k) for k in ("lang", "zip", "services")} == {"lang": "es", **FINDER_SEARCH}

@@ -14,6 +14,7 @@ import streamlit as st
 from clinic_finder import explainer, finder
 from clinic_finder.i18n import LANGUAGES, N_, _, current_language, negotiate, set_language, translations
 from clinic_finder.markdown import html_attr, html_text
+from views.components import language_buttons
 
 STYLESHEET = Path(__file__).resolve().parent / "style.css"
 # The menu, in people's words ("app" would be Streamlit's name for the finder).
@@ -55,21 +56,21 @@ def choose_language() -> str:
     return set_language(chosen if chosen in LANGUAGES else "en")
 
 
-def _language_changed() -> None:
-    choice = st.session_state.get("language_switch") or "en"
-    if choice == "en":
+def _language_chosen(code: object) -> None:
+    """The switch's answer: that language for this session, and in the address (a shared link keeps it)."""
+    if code not in LANGUAGES:
+        return
+    st.session_state["language_switch"] = code
+    if code == "en":
         st.query_params.pop("lang", None)
     else:
-        st.query_params["lang"] = choice
+        st.query_params["lang"] = code
 
 
 def language_switch(language: str) -> None:
     """English / Español, kept in the URL (`lang=es`) so a shared link opens in the language it was shared in."""
-    st.session_state.setdefault("language_switch", language)
-    st.segmented_control(
-        _("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="language_switch",
-        on_change=_language_changed, label_visibility="collapsed", required=True,
-    )
+    language_buttons(label=_("Language"), options=list(LANGUAGES.items()), value=language,
+                     on_choose=_language_chosen)
     offered = negotiate(st.context.headers.get("Accept-Language")) if st.context.headers else None
     if offered and offered != language and "lang" not in query() and not st.session_state.get("language_offered"):
         # Offered on the first visit when the browser asks for it, never forced.

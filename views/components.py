@@ -276,3 +276,72 @@ def filter_panel(
               "links": links},
         on_filters_change=changed,
     )
+
+
+# ---- the language switch ----
+
+_LANGUAGE_JS = """
+export default function (component) {
+  const { parentElement, setTriggerValue, data } = component;
+  const group = parentElement.querySelector(".cf-language");
+  group.setAttribute("aria-label", data.label);
+  const options = JSON.stringify(data.options);
+  if (group.dataset.options !== options) {
+    group.replaceChildren(...data.options.map(([code, name]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.lang = code;  // each name is said in its own language
+      button.value = code;
+      button.textContent = name;
+      return button;
+    }));
+    group.dataset.options = options;
+  }
+  for (const button of group.querySelectorAll("button")) {
+    const chosen = button.value === data.value;
+    button.setAttribute("aria-pressed", String(chosen));
+    button.onclick = chosen ? null : () => setTriggerValue("language", button.value);
+  }
+}
+"""
+
+_LANGUAGE_CSS = """
+.cf-language { display: inline-flex; }
+.cf-language button {
+  min-height: 44px; padding: 0 1rem; font: inherit; font-size: 0.875rem; color: #31333f; background: #ffffff;
+  border: 1px solid #d5dae5; cursor: pointer;
+}
+.cf-language button:first-child { border-radius: 0.5rem 0 0 0.5rem; }
+.cf-language button:last-child { border-radius: 0 0.5rem 0.5rem 0; border-left: 0; }
+.cf-language button[aria-pressed="true"] {
+  background: #e8f0fe; border-color: #0b4fbf; color: #0b4fbf; font-weight: 600;
+}
+.cf-language button:last-child[aria-pressed="true"] { border-left: 1px solid #0b4fbf; }
+.cf-language button:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
+"""
+
+
+@st.cache_resource
+def _language_component() -> Any:
+    return st.components.v2.component(
+        "iop_finder.language", html='<div class="cf-language" role="group"></div>', css=_LANGUAGE_CSS,
+        js=_LANGUAGE_JS, isolate_styles=False,
+    )
+
+
+def language_buttons(
+    *, label: str, options: Sequence[tuple[str, str]], value: str, on_choose: Callable[[object], None],
+    key: str = "language_buttons",
+) -> None:
+    """The language switch: one button per (code, name), the current one pressed. `on_choose` gets the code of
+    the one clicked, unchecked, before the page is drawn. One small custom element rather than Streamlit's
+    segmented control, whose module every page's first load waited for (make bench)."""
+
+    def chosen() -> None:
+        state = st.session_state.get(key) or {}
+        on_choose(state.get("language") if hasattr(state, "get") else getattr(state, "language", None))
+
+    _language_component()(
+        key=key, data={"label": label, "options": [list(option) for option in options], "value": value},
+        on_language_change=chosen,
+    )
