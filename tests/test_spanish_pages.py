@@ -31,6 +31,7 @@ from streamlit.testing.v1 import AppTest
 from clinic_finder import explainer, i18n, suggestions
 from clinic_finder.schema import SERVICE_COLUMNS
 from tests.conftest import PASSWORD
+from tests.page_html import html_bodies
 from tests.test_staff_page import OWN, add_people
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,9 +180,9 @@ def visible_texts(at: AppTest) -> list[str]:
     texts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         texts += [str(e.value) for e in getattr(at, kind)]
-    for element in at.html:
-        texts.append(element.proto.body)
-        texts += _ARIA.findall(element.proto.body)
+    for element in html_bodies(at):
+        texts.append(element)
+        texts += _ARIA.findall(element)
     for element in at.expander:
         texts.append(element.label)
     for tab in at.tabs:
@@ -323,8 +324,7 @@ def test_the_check_finds_english_on_the_english_pages_with_a_step(data_csv: Path
 def card_ids(at: AppTest) -> list[str]:
     """Clinic ids of the list's cards, in order (the "selected on the map" copies are not counted)."""
     ids = []
-    for element in at.html:
-        body = element.proto.body
+    for body in html_bodies(at):
         if "cf-desktop-only" not in body and "cf-phone-only" not in body:
             ids += re.findall(r'<div class="cf-card" id="clinic-([a-z0-9-]+)"', body)
     return ids
@@ -344,7 +344,7 @@ def test_spanish_finder_finds_what_the_english_one_finds(data_csv: Path) -> None
     assert re.findall(r"\d+", spanish.header[0].value) == re.findall(r"\d+", english.header[0].value)
     assert "confirmados" in spanish.header[0].value and "confirmed" in english.header[0].value
     assert [t.value for t in spanish.title] == ["Encuentre un IOP cerca de usted"]
-    cards = " ".join(h.proto.body for h in spanish.html if "cf-card" in h.proto.body)
+    cards = " ".join(h for h in html_bodies(spanish) if "cf-card" in h)
     assert "Llame al " in cards and "Cómo llegar" in cards and "Grupos por la noche" in cards
     panel = next(json.loads(c.proto.json) for c in spanish.get("bidi_component")
                  if c.proto.component_name == "iop_finder.filters")

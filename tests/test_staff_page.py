@@ -22,6 +22,7 @@ from clinic_finder import accounts, auth, geo, store, suggestions
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
 from clinic_finder.diff import cell_text
 from tests.conftest import PAGE, PASSWORD, ROOT, FakeNominatim
+from tests.page_html import html_bodies
 
 TODAY = dt.date.today().isoformat()
 SUGGEST_PAGE = str(ROOT / "pages" / "8_Suggest_a_correction.py")
@@ -511,7 +512,7 @@ def test_still_correct_sets_last_checked_and_the_finder_shows_it(small_csv: Path
     finder.query_params["zip"] = "62002"
     finder.run()
     assert not finder.exception
-    card = next(h.proto.body for h in finder.html if f'id="clinic-{OWN}"' in h.proto.body)
+    card = next(h for h in html_bodies(finder) if f'id="clinic-{OWN}"' in h)
     assert f"Last checked {TODAY} by alton." in card
 
 
@@ -580,7 +581,7 @@ def test_a_visitors_suggestion_lands_in_the_queue_with_only_what_they_typed(
     assert "Centerstone of Illinois" in text(visitor.markdown) and "2615 Edwards Street" in text(visitor.markdown)
     assert "optional" in visitor.text_input(key="suggest_contact").label
     assert "We use it for nothing else" in text(visitor.caption)
-    back = next(h.proto.body for h in visitor.html if "Back to the search" in h.proto.body)
+    back = next(h for h in html_bodies(visitor) if "Back to the search" in h)
     assert 'href="/?zip=62002&amp;services=evening"' in back
     visitor.radio(key="suggest_kind").set_value("hours")
     visitor.text_area(key="suggest_text").input("They run evening groups, Mon to Thu 6pm")
@@ -610,7 +611,7 @@ def test_unknown_clinic_on_the_suggest_page(small_csv: Path, monkeypatch: pytest
         visitor.run()
         assert not visitor.exception
         assert "We could not find this clinic in our list" in text(visitor.warning)
-        assert not visitor.radio and any("Back to the search" in h.proto.body for h in visitor.html)
+        assert not visitor.radio and any("Back to the search" in h for h in html_bodies(visitor))
     assert not suggestions.queue_path(small_csv).exists()
 
 
@@ -642,7 +643,7 @@ def test_suggestion_text_is_shown_as_plain_text_only(small_csv: Path, monkeypatc
     at = as_account(small_csv, monkeypatch, "ann")
     assert [t.value for t in at.text if t.value in (payload, "<b>me</b>@example.com")] == [
         payload, "<b>me</b>@example.com"]
-    rendered = [m.value for m in at.markdown] + [h.proto.body for h in at.html]
+    rendered = [m.value for m in at.markdown] + [h for h in html_bodies(at)]
     assert not any("evil.example" in r or "onerror" in r for r in rendered)
 
 

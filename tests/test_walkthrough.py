@@ -15,6 +15,7 @@ from clinic_finder import cli, store, suggestions
 from clinic_finder.csvfile import read_clinics_csv
 from clinic_finder.live import LiveClinics
 from tests.conftest import ROOT
+from tests.page_html import html_bodies
 from tests.test_staff_page import SUGGEST_PAGE, confirm_and_save, edit, page, sign_in, text
 
 CLINIC = "centerstone-of-illinois-alton"
@@ -84,7 +85,7 @@ def test_a_clinic_keeps_its_own_listing_right(clinics_csv: Path, monkeypatch: py
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     app.query_params["zip"] = "62002"
     app.run()
-    card = next(h.proto.body for h in app.html if f'id="clinic-{CLINIC}"' in h.proto.body)
+    card = next(h for h in html_bodies(app) if f'id="clinic-{CLINIC}"' in h)
     assert f"Last checked {today} by alton." in card
 
     # 6. The maintainer's other tab saves its stale copy of the whole list: refused, explained, nothing lost.

@@ -14,6 +14,7 @@ not stored or put in the address (a shared link must not carry where someone is)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -345,3 +346,37 @@ def language_buttons(
         key=key, data={"label": label, "options": [list(option) for option in options], "value": value},
         on_language_change=chosen,
     )
+
+
+# ---- HTML the app built itself ----
+
+# innerHTML, and only when the HTML changed (a click elsewhere leaves the list's nodes, and an open "More about
+# this clinic", as they were).
+_HTML_JS = """
+export default function (component) {
+  const { parentElement, data } = component;
+  const box = parentElement.querySelector(".cf-html");
+  if (box.dataset.version !== data.version) {
+    box.innerHTML = data.html;
+    box.dataset.version = data.version;
+  }
+}
+"""
+
+
+@st.cache_resource
+def _html_component() -> Any:
+    return st.components.v2.component(
+        "iop_finder.html", html='<div class="cf-html"></div>', js=_HTML_JS, isolate_styles=False,
+    )
+
+
+def html_block(html: str, key: str) -> None:
+    """HTML that this app built with every visitor- or CSV-supplied part escaped (clinic_finder.markdown's
+    html_text and html_attr), put in the page as is.
+
+    For the result list: st.html runs DOMPurify over its HTML in the visitor's browser, about a tenth of a
+    second for a page of cards on a first load (make bench, Chromium profiles), and our cards are escaped
+    where they are made (tests/test_injection_browser.py plants the audit's payloads in a clinic's fields)."""
+    version = hashlib.blake2b(html.encode("utf-8"), digest_size=8).hexdigest()
+    _html_component()(key=key, data={"html": html, "version": version})

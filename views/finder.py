@@ -20,7 +20,7 @@ from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common
-from views.components import filter_panel, search_bar
+from views.components import filter_panel, html_block, search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
 
@@ -214,9 +214,14 @@ def _show_more(part: str) -> None:
     st.session_state[f"shown_{part}"] = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE) + finder.PAGE_SIZE
 
 
-def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool = False) -> None:
-    """One part of the list as one HTML element: each card is a Streamlit element less to send and draw
-    (20 cards were 40 elements, most of a first run's time; make bench)."""
+def _section(heading: str, caption: str) -> str:
+    return f'<p class="cf-section">{html_text(heading)}</p><p class="cf-caption">{html_text(caption)}</p>'
+
+
+def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool = False, before: str = "") -> None:
+    """One part of the list, with `before` (its heading), as one element of HTML the app built
+    (views.components.html_block): each card is a Streamlit element less to send and draw (20 cards were 40
+    elements, most of a first run's time; make bench), and the browser does not sanitise it again."""
     shown = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE)
     pieces: list[str] = []
     current_state = None
@@ -228,7 +233,7 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
         pieces.append(view.card(row))
     if pieces:
         with st.container(key=f"list-{part}"):
-            st.html(f'<div data-part="{part}">{"".join(pieces)}</div>')
+            html_block(f'{before}<div data-part="{part}">{"".join(pieces)}</div>', key=f"cards-{part}")
     if len(frame) > shown:
         st.button(_("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown)), key=f"more_{part}",
                   on_click=_show_more, args=(part,))
@@ -244,17 +249,16 @@ def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str
 def result_list(view: finder.ResultView) -> None:
     _cards(view, view.confirmed, "result", group_by_state=not view.has_origin)
     if len(view.maybe):
-        st.html('<p class="cf-section">' + html_text(_("Might match — call to confirm")) + "</p>")
-        st.caption(_("Our source does not say whether these offer everything you picked. Call and ask."))
-        _cards(view, view.maybe, "maybe")
+        _cards(view, view.maybe, "maybe", before=_section(
+            _("Might match — call to confirm"),
+            _("Our source does not say whether these offer everything you picked. Call and ask.")))
     if len(view.by_video):
         state_name = _(finder.COVERED_STATE_NAMES[view.video_state])
-        heading = _("By video anywhere in {state}").format(state=state_name)
-        st.html(f'<p class="cf-section">{html_text(heading)}</p>')
-        st.caption(_("These programs offer video sessions and are in {state}, farther away. Video treatment usually "
-                     "needs you to be in {state} during sessions, and the program licensed there: call to confirm "
-                     "they take people from where you live.").format(state=state_name))
-        _cards(view, view.by_video, "video")
+        _cards(view, view.by_video, "video", before=_section(
+            _("By video anywhere in {state}").format(state=state_name),
+            _("These programs offer video sessions and are in {state}, farther away. Video treatment usually needs "
+              "you to be in {state} during sessions, and the program licensed there: call to confirm they take "
+              "people from where you live.").format(state=state_name)))
 
 
 def show_finder() -> None:
