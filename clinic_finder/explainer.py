@@ -13,7 +13,7 @@ Conventions in the Markdown files (see `docs/explainer.md`):
 - Every page ends with `## Sources {#sources}`, a list of the works it relies on.
 
 The finder uses `crisis_lines_markdown()`, `glossary_url()` and `newcomer_facts()` (or
-`newcomer_panel_markdown()`).
+`newcomer_panel_html()`).
 
 Languages: English is read from `content/<file>`, Spanish from `content/es/<file>` (same file names, same
 anchors, same sources). Every function that reads or returns words takes an optional `lang` ("en", "es");
@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from clinic_finder import i18n
 from clinic_finder.i18n import N_
+from clinic_finder.markdown import html_attr, html_text
 from clinic_finder.schema import SEARCHABLE
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -350,11 +351,13 @@ def _newcomer_facts(lang: str) -> list[tuple[str, str]]:
     return facts
 
 
-def newcomer_panel_markdown(lang: str | None = None) -> str:
-    """The "New to IOP?" panel as one Markdown list (links open in the same tab: use unsafe_allow_html)."""
+def newcomer_panel_html(lang: str | None = None) -> str:
+    """The "New to IOP?" panel's facts as one HTML list of links that open in the same tab and keep the
+    language (the page shows it in a <details>, which needs no Markdown renderer in the browser)."""
     code = language(lang)
-    items = "\n".join(f"- [{text}]({url})" for text, url in newcomer_facts(code))
-    return same_tab_links(items, code)
+    items = "".join(f'<li><a href="{html_attr(localized_url(url, code))}" target="_self">{html_text(text)}</a></li>'
+                    for text, url in newcomer_facts(code))
+    return f'<ul class="cf-newcomer-facts">{items}</ul>'
 
 
 # ---- plain-language check ----

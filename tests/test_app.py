@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from clinic_finder import attendance, finder, mapview
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
 from tests.page_html import html_bodies
+from views import common
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -137,6 +138,12 @@ def test_zip_search_with_a_filter_lists_nearest_first(app: AppTest) -> None:
     assert cards(app)[:2] == ["symetria-recovery-chicago", "symetria-recovery-des-plaines"]
     assert headline(app).startswith("4 confirmed · ")  # 25 miles: four Symetria sites
     assert query(app, "zip") == "60613" and query(app, "services") == "evening"
+
+
+def test_the_stylesheet_survives_st_html() -> None:
+    """st.html's DOMPurify drops a <style> whose text contains "<" (an earlier comment did; every page then lost
+    its contrast fixes, which the axe-core browser tests caught)."""
+    assert "<" not in common.STYLESHEET.read_text(encoding="utf-8")
 
 
 def test_the_filter_panel_offers_every_filter_and_shows_the_search(app: AppTest) -> None:

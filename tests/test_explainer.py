@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from clinic_finder import explainer
+from clinic_finder.markdown import html_text
 from clinic_finder.schema import SEARCHABLE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -286,10 +287,11 @@ def test_newcomer_facts_are_five_links_into_the_explainer() -> None:
         assert urlsplit(url).path in explainer_paths
 
 
-def test_newcomer_panel_markdown_lists_each_fact_as_a_same_tab_link() -> None:
-    panel = explainer.newcomer_panel_markdown()
+def test_newcomer_panel_lists_each_fact_as_a_same_tab_link() -> None:
+    panel = explainer.newcomer_panel_html()
     for text, url in explainer.newcomer_facts():
-        assert f'<a href="{url}" target="_self">{text}</a>' in panel
+        assert f'<li><a href="{url}" target="_self">{html_text(text)}</a></li>' in panel
+    assert panel.startswith('<ul class="cf-newcomer-facts">') and panel.count("<li>") == 5
 
 
 # ---- plain language ----

@@ -217,7 +217,7 @@ def test_spanish_links_inside_the_app_keep_the_language() -> None:
     assert explainer.same_tab_links("[FAQ](/FAQ) [988](tel:988)", ES) == (
         '<a href="/FAQ?lang=es" target="_self">FAQ</a> <a href="tel:988" target="_self">988</a>'
     )
-    panel = explainer.newcomer_panel_markdown(ES)
+    panel = explainer.newcomer_panel_html(ES)
     assert panel.count("?lang=es#") == 5
     i18n.set_language(ES)
     assert explainer.display_markdown("[A](/FAQ)") == '<a href="/FAQ?lang=es" target="_self">A</a>'

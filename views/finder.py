@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from clinic_finder import attendance, data_path, finder, geo, mapview
-from clinic_finder.explainer import glossary_url, newcomer_panel_markdown
+from clinic_finder.explainer import glossary_url, newcomer_panel_html
 from clinic_finder.i18n import _, current_language, set_language
 from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_text, md_escape
@@ -287,8 +287,7 @@ def _page() -> None:
     for note in st.session_state.get("url_notes", []):
         messages.info(note)  # built from escaped parts (finder.state_from_query)
     with st.container(key="finder-newcomer"):
-        with st.expander(_("New to IOP? Five things to know")):
-            st.markdown(newcomer_panel_markdown(), unsafe_allow_html=True)
+        _newcomer_panel(_("New to IOP? Five things to know"), expanded=False)
     live = live_clinics(str(data_path())).current()
     if live.snapshot is None:
         messages.info(_("The clinic list is being updated right now. Please try again in a few minutes — or call "
@@ -342,10 +341,17 @@ def _csv_when_clicked(view: finder.ResultView) -> Any:
     return made
 
 
+def _newcomer_panel(summary: str, expanded: bool) -> None:
+    """The five facts, folded under `summary`: a plain <details> (Streamlit's expander and Markdown cost a first
+    load their rendering, twice: the panel is in the sidebar and, for phones, in the page)."""
+    opened = " open" if expanded else ""
+    st.html(f'<details class="cf-newcomer"{opened}><summary>{html_text(summary)}</summary>'
+            f"{newcomer_panel_html()}</details>")
+
+
 def _end_of_page() -> None:
     with st.sidebar:
-        with st.expander(_("New to IOP?"), expanded=True):
-            st.markdown(newcomer_panel_markdown(), unsafe_allow_html=True)  # our own content/ text
+        _newcomer_panel(_("New to IOP?"), expanded=True)
     common.finish_page()
 
 
