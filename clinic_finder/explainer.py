@@ -12,7 +12,7 @@ Conventions in the Markdown files (see `docs/explainer.md`):
 - Citations in the text are links to the page's own sources: `[TIP 47](#sources)`.
 - Every page ends with `## Sources {#sources}`, a list of the works it relies on.
 
-The finder uses `crisis_lines_markdown()`, `glossary_url()` and `newcomer_facts()` (or
+The finder uses `crisis_lines_html()`, `glossary_url()` and `newcomer_facts()` (or
 `newcomer_panel_html()`).
 
 Languages: English is read from `content/<file>`, Spanish from `content/es/<file>` (same file names, same
@@ -330,6 +330,22 @@ CRISIS_LINES: dict[str, str] = {
 def crisis_lines_markdown(lang: str | None = None) -> str:
     """The crisis lines, as Markdown with `tel:` and `sms:` links, for every page including the finder."""
     return CRISIS_LINES[language(lang)]
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_PHONE_LINK = re.compile(r"\[([^\]]+)\]\(((?:tel|sms):[+0-9]+)\)")
+
+
+def crisis_lines_html(lang: str | None = None) -> str:
+    """The crisis lines as one HTML paragraph: `crisis_lines_markdown`'s two kinds of mark (bold, and phone
+    links opening in the same tab) written as HTML, everything else escaped; shown on every page without a
+    Markdown renderer in the browser."""
+    text = html_text(crisis_lines_markdown(lang))
+    text = _BOLD.sub(r"<strong>\1</strong>", text)
+    text = _PHONE_LINK.sub(r'<a href="\2" target="_self">\1</a>', text)
+    if "**" in text or "](" in text:
+        raise ValueError("the crisis lines use Markdown that crisis_lines_html does not write as HTML")
+    return f'<p class="cf-crisis">{text}</p>'
 
 
 def newcomer_facts(lang: str | None = None) -> list[tuple[str, str]]:

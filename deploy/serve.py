@@ -124,11 +124,9 @@ def gzip_mirror(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
 # announcing them with the page (HTTP `Link: rel=modulepreload`) fetches them all at once, in parallel with
 # Streamlit's own bundle. Names are the element sources in Streamlit's Vite manifest.
 FIRST_SCREEN_ELEMENTS = (
-    "components/elements/Html/Html.tsx",
     "components/widgets/BidiComponent/BidiComponent.tsx",
     "components/widgets/CustomComponent/ComponentInstance.tsx",
     "components/widgets/DownloadButton/DownloadButton.tsx",
-    "components/widgets/Button/Button.tsx",
 )
 
 

@@ -174,6 +174,19 @@ def test_use_my_location_searches_from_where_the_browser_is(server: str, browser
         context.close()
 
 
+def test_show_more_adds_the_next_twenty_cards_below_the_first(server: str, page: Page) -> None:
+    page.goto(f"{server}/?zip=60613&unknown=0")
+    wait_for_results(page)
+    first = card_ids(page)
+    assert len(first) == 20
+    more = page.get_by_role("button", name="Show 20 more", exact=True)
+    assert more.bounding_box()["height"] >= 44  # type: ignore[index]
+    more.click()
+    page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 40",
+                           timeout=30_000)
+    assert card_ids(page)[:20] == first
+
+
 def test_explainer_search_link_returns_to_the_same_search(server: str, page: Page) -> None:
     page.goto(f"{server}/?zip=77040&services=evening")
     wait_for_results(page)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from clinic_finder import explainer
 from clinic_finder.markdown import html_text
 from clinic_finder.schema import SEARCHABLE
+from tests.page_html import html_bodies
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES_DIR = REPO_ROOT / "pages"
@@ -108,7 +109,7 @@ def all_links() -> list[tuple[str, str, str]]:
 def rendered_text(at: AppTest) -> str:
     parts = [e.value for kind in ("title", "header", "subheader", "markdown", "info", "caption")
              for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join([*(str(p) for p in parts), *html_bodies(at)])
 
 
 # ---- pages exist where the links say ----
@@ -267,6 +268,17 @@ def test_the_sources_the_issue_names_are_all_cited() -> None:
 
 def test_disclaimer_says_it_is_not_medical_advice() -> None:
     assert "not medical advice" in explainer.disclaimer_markdown()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_crisis_lines_html_writes_the_markdown_as_html(lang: str) -> None:
+    shown = explainer.crisis_lines_html(lang)
+    assert shown.startswith('<p class="cf-crisis"><strong>') and "**" not in shown and "](" not in shown
+    for link in ("tel:988", "sms:988", "tel:+18006624357", "tel:911"):
+        assert f'<a href="{link}" target="_self">' in shown
+    # The same words as the Markdown (whose links the finder's page tests follow).
+    words = re.sub(r"<[^>]+>", "", shown).replace("&amp;", "&")
+    assert words == re.sub(r"\*\*|\[|\]\([^)]*\)", "", explainer.crisis_lines_markdown(lang))
 
 
 def test_crisis_lines_markdown_has_the_three_lines_as_phone_links() -> None:

@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 from clinic_finder import explainer, i18n, suggestions
 from clinic_finder.schema import SERVICE_COLUMNS
 from tests.conftest import PASSWORD
-from tests.page_html import html_bodies
+from tests.page_html import heading, html_bodies
 from tests.test_staff_page import OWN, add_people
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,9 +341,9 @@ def test_spanish_finder_finds_what_the_english_one_finds(data_csv: Path) -> None
     english = run_page("app.py", FINDER_SEARCH)
     spanish = run_page("app.py", {"lang": "es", **FINDER_SEARCH})
     assert card_ids(english) and card_ids(spanish) == card_ids(english)
-    assert re.findall(r"\d+", spanish.header[0].value) == re.findall(r"\d+", english.header[0].value)
-    assert "confirmados" in spanish.header[0].value and "confirmed" in english.header[0].value
-    assert [t.value for t in spanish.title] == ["Encuentre un IOP cerca de usted"]
+    assert re.findall(r"\d+", heading(spanish, "h2")) == re.findall(r"\d+", heading(english, "h2"))
+    assert "confirmados" in heading(spanish, "h2") and "confirmed" in heading(english, "h2")
+    assert heading(spanish, "h1") == "Encuentre un IOP cerca de usted"
     cards = " ".join(h for h in html_bodies(spanish) if "cf-card" in h)
     assert "Llame al " in cards and "Cómo llegar" in cards and "Grupos por la noche" in cards
     panel = next(json.loads(c.proto.json) for c in spanish.get("bidi_component")
@@ -366,4 +366,4 @@ def test_spanish_link_keeps_its_language(data_csv: Path) -> None:
     at.run()
     assert not at.exception
     assert query_value(at, "lang") == "es" and query_value(at, "payment") == "medicaid"
-    assert "confirmados" in at.header[0].value
+    assert "confirmados" in heading(at, "h2")

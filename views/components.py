@@ -380,3 +380,38 @@ def html_block(html: str, key: str) -> None:
     where they are made (tests/test_injection_browser.py plants the audit's payloads in a clinic's fields)."""
     version = hashlib.blake2b(html.encode("utf-8"), digest_size=8).hexdigest()
     _html_component()(key=key, data={"html": html, "version": version})
+
+
+# ---- a button ----
+
+_BUTTON_JS = """
+export default function (component) {
+  const { parentElement, setTriggerValue, data } = component;
+  const button = parentElement.querySelector("button.cf-action");
+  button.textContent = data.label;
+  button.onclick = () => setTriggerValue("click", true);
+}
+"""
+
+_BUTTON_CSS = """
+button.cf-action {
+  min-height: 44px; padding: 0 1rem; font: inherit; color: #31333f; background: #ffffff; cursor: pointer;
+  border: 1px solid #d5dae5; border-radius: 0.5rem;
+}
+button.cf-action:hover { border-color: #0b4fbf; color: #0b4fbf; }
+button.cf-action:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
+"""
+
+
+@st.cache_resource
+def _button_component() -> Any:
+    return st.components.v2.component(
+        "iop_finder.button", html='<button type="button" class="cf-action"></button>', css=_BUTTON_CSS,
+        js=_BUTTON_JS, isolate_styles=False,
+    )
+
+
+def action_button(label: str, key: str, on_click: Callable[[], None]) -> None:
+    """A button whose click runs `on_click` before the page is drawn (as st.button's on_click). For "Show more"
+    under the list: Streamlit's button is one more module a first load waits for (make bench)."""
+    _button_component()(key=key, data={"label": label}, on_click_change=on_click)

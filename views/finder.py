@@ -20,7 +20,7 @@ from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common
-from views.components import filter_panel, html_block, search_bar
+from views.components import action_button, filter_panel, html_block, search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
 
@@ -162,7 +162,8 @@ def search_form() -> finder.SearchState:
     _sync_url(state)  # before the glossary links, which carry the search from the address
     _filter_controls(state)
     if state.required:
-        common.safe_markdown(" · ".join(md_escape(finder.filter_label(n)) for n in state.required))
+        active = " · ".join(html_text(finder.filter_label(n)) for n in state.required)
+        html_block(f'<p class="cf-active-filters">{active}</p>', key="active-filters")
     return state
 
 
@@ -235,8 +236,8 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
         with st.container(key=f"list-{part}"):
             html_block(f'{before}<div data-part="{part}">{"".join(pieces)}</div>', key=f"cards-{part}")
     if len(frame) > shown:
-        st.button(_("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown)), key=f"more_{part}",
-                  on_click=_show_more, args=(part,))
+        action_button(_("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown)),
+                      key=f"more_{part}", on_click=lambda: _show_more(part))
 
 
 def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str) -> None:
@@ -273,9 +274,12 @@ def _page() -> None:
     common.start_page(_("IOP Finder — Illinois & Texas"), "🧭", layout="wide", menu_now=False)
     places_ready()
     with st.container(key="finder-head"):
-        st.title(_("Find an IOP near you"))
-        st.caption(_("Intensive outpatient programs for addiction and co-occurring mental-health care in Illinois "
-                     "and Texas. We do not track or log your searches."))
+        title = html_text(_("Find an IOP near you"))
+        about = html_text(_("Intensive outpatient programs for addiction and co-occurring mental-health care in "
+                            "Illinois and Texas. We do not track or log your searches."))
+        # Our own words as HTML (views.components.html_block), like the list: Streamlit's title and captions are
+        # Markdown, rendered in the visitor's browser on every first load.
+        html_block(f'<h1 class="cf-page-title">{title}</h1><p class="cf-caption">{about}</p>', key="finder-title")
     _seed_from_url()
     with st.container(key="finder-form"):
         state = search_form()
@@ -287,7 +291,7 @@ def _page() -> None:
     for note in st.session_state.get("url_notes", []):
         messages.info(note)  # built from escaped parts (finder.state_from_query)
     with st.container(key="finder-newcomer"):
-        _newcomer_panel(_("New to IOP? Five things to know"), expanded=False)
+        _newcomer_panel(_("New to IOP? Five things to know"), expanded=False, key="newcomer-page")
     live = live_clinics(str(data_path())).current()
     if live.snapshot is None:
         messages.info(_("The clinic list is being updated right now. Please try again in a few minutes — or call "
@@ -303,10 +307,9 @@ def _page() -> None:
                        tuple(sorted(common.carried_query().items())), live.snapshot.index, state, origin, origin_state)
     headline, hint = finder.summary_line(view.result, state)
     with st.container(key="finder-headline"):
-        st.header(headline)
-        for line in (hint, finder.excluded_line(view.result)):
-            if line:
-                st.caption(line)
+        lines = "".join(f'<p class="cf-caption">{html_text(line)}</p>'
+                        for line in (hint, finder.excluded_line(view.result)) if line)
+        html_block(f'<h2 class="cf-headline">{html_text(headline)}</h2>{lines}', key="headline")
         if view.result.clinics.empty and view.by_video.empty:
             st.info(finder.no_results_advice(state))
     # The list comes first in the page (and so first for the keyboard and on a phone); the map beside it on a
@@ -317,7 +320,8 @@ def _page() -> None:
         with map_column:
             clicked_id = _map(view)
             # The map's text alternative is the list: say so (screen readers meet the list first).
-            st.caption(_("Every program on the map is also in the list."))
+            also_listed = html_text(_("Every program on the map is also in the list."))
+            html_block(f'<p class="cf-caption">{also_listed}</p>', key="map-caption")
             selected = view.row_of(clicked_id) if clicked_id else None
             if selected is not None:
                 _selected_card(view, selected, "phone")
@@ -341,17 +345,17 @@ def _csv_when_clicked(view: finder.ResultView) -> Any:
     return made
 
 
-def _newcomer_panel(summary: str, expanded: bool) -> None:
+def _newcomer_panel(summary: str, expanded: bool, key: str) -> None:
     """The five facts, folded under `summary`: a plain <details> (Streamlit's expander and Markdown cost a first
     load their rendering, twice: the panel is in the sidebar and, for phones, in the page)."""
     opened = " open" if expanded else ""
-    st.html(f'<details class="cf-newcomer"{opened}><summary>{html_text(summary)}</summary>'
-            f"{newcomer_panel_html()}</details>")
+    html_block(f'<details class="cf-newcomer"{opened}><summary>{html_text(summary)}</summary>'
+               f"{newcomer_panel_html()}</details>", key=key)
 
 
 def _end_of_page() -> None:
     with st.sidebar:
-        _newcomer_panel(_("New to IOP?"), expanded=True)
+        _newcomer_panel(_("New to IOP?"), expanded=True, key="newcomer-sidebar")
     common.finish_page()
 
 
