@@ -34,7 +34,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from textwrap import dedent
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import folium
 import folium.elements
@@ -48,6 +48,7 @@ from jinja2 import UndefinedError
 from clinic_finder import attendance
 from clinic_finder.i18n import _
 
+E = TypeVar("E", bound=Element)
 METERS_PER_MILE = 1609.344
 DEFAULT_ASSET_BASE = "/app/static/vendor"
 OFFLINE_MAX_ZOOM = 18  # Leaflet needs an explicit maxZoom when there is no tile layer (cluster plugin)
@@ -61,6 +62,12 @@ LOCAL_JS: dict[str, str] = {
     "leaflet": f"{LEAFLET_DIR}/leaflet.js",
     "jquery": "jquery-3.7.1/jquery.min.js",
     "markerclusterjs": "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+}
+# The finder's map (base_map, results_layer) loads Leaflet and markercluster as one file, the two joined
+# (static/vendor/PROVENANCE.md): streamlit-folium loads a map's scripts one after another.
+FINDER_JS: dict[str, str] = {
+    "leaflet": "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.js",
+    "markerclusterjs": "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.js",
 }
 LOCAL_CSS: dict[str, str] = {
     "leaflet_css": f"{LEAFLET_DIR}/leaflet.css",
@@ -540,7 +547,7 @@ def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE)
     m = _new_map(tiles)
     m.default_js = [(name, url) for name, url in m.default_js if name != "jquery"]  # this map only
     BaseMapExtras().add_to(m)
-    return use_local_assets(m, asset_base)
+    return _localize(use_local_assets(m, asset_base), asset_base, FINDER_JS)
 
 
 class FitAndSelect(MacroElement):
@@ -600,13 +607,16 @@ class FitAndSelect(MacroElement):
         self.max_zoom = FIT_MAX_ZOOM
 
 
-def _localize(element: Element, asset_base: str) -> None:
-    """use_local_assets for a layer: st_folium adds it to the map before collecting its js/css links."""
+def _localize(element: E, asset_base: str, scripts: Mapping[str, str] = FINDER_JS) -> E:
+    """use_local_assets for a layer (st_folium adds it to the map before collecting its js/css links), with the
+    finder's joined script file by default."""
     base = asset_base.rstrip("/")
+    files = {**LOCAL_JS, **scripts}
     for item in _walk(element):
         if isinstance(item, folium.elements.JSCSSMixin):
-            item.default_js = [(n, f"{base}/{LOCAL_JS[n]}") for n, _ in item.default_js if n in LOCAL_JS]
+            item.default_js = [(n, f"{base}/{files[n]}") for n, _ in item.default_js if n in files]
             item.default_css = [(n, f"{base}/{LOCAL_CSS[n]}") for n, _ in item.default_css if n in LOCAL_CSS]
+    return element
 
 
 def _marker_bounds(results: pd.DataFrame) -> list[list[float]]:

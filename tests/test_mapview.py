@@ -130,14 +130,17 @@ def test_only_local_asset_urls(clinics: pd.DataFrame, tiles: str, asset_base: st
         assert url.startswith(allowed), url
 
 
-def test_finder_map_loads_leaflet_and_markercluster_only(clinics: pd.DataFrame) -> None:
-    """The finder's map (base + a search's layer, as st_folium collects them) loads two scripts, no jQuery:
+def test_finder_map_loads_leaflet_and_markercluster_in_one_file(clinics: pd.DataFrame) -> None:
+    """The finder's map (base + a search's layer, as st_folium collects them) loads one script, no jQuery:
     streamlit-folium loads them one after another, so each is a wait before the markers show."""
     m = mapview.base_map("none")
     m.add_child(mapview.results_layer(clinics.head(20), (41.95, -87.66), 10))
     payload = mapview.map_payload(m)
-    assert payload["js_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.LOCAL_JS[name]}"
-                                   for name in ("leaflet", "markerclusterjs")]
+    # One file: Leaflet and markercluster joined (static/vendor/PROVENANCE.md).
+    assert payload["js_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.FINDER_JS['leaflet']}"]
+    joined = VENDOR / mapview.FINDER_JS["markerclusterjs"]
+    assert joined.read_bytes() == b"\n".join(
+        (VENDOR / mapview.LOCAL_JS[name]).read_bytes() for name in ("leaflet", "markerclusterjs"))
     assert not re.search(r"jQuery|\$\(", payload["script"] + payload["header"])
     assert any(name == "jquery" for name, _url in folium.Map.default_js)  # other folium maps keep it
 
