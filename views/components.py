@@ -1,15 +1,19 @@
-"""The finder's search bar: place, distance, Search and "Use my location", as one small custom element.
+"""The finder's first screen as a few small custom elements (Streamlit's components v2: plain HTML in the page,
+no iframe): the search bar, the filters, the language switch, a button, and HTML the app built itself.
 
-Why not Streamlit's own text input and selectbox: each of them makes the browser fetch and run a large
-module on a visitor's first page load (measured with `make bench`'s first-screen set-up, a bare page
-with an empty map plus one element: a text input 1.36x the bare page, a selectbox 1.46x, this whole bar
-1.03x). The bar is plain HTML in the page itself (Streamlit's components v2: no iframe), so the browser's
-own permission prompt appears for "Use my location", the labels are real <label>s, and the keyboard meets
-place, distance, Search and "Use my location" in that order.
+Why not Streamlit's own widgets: Streamlit's frontend loads each kind of element's code the first time it meets
+one, and a first page load waits for them one after another (a text input, a selectbox, pills, a toggle, an
+expander, st.html, Markdown with HTML, a button: each was one more wait; `make bench` measures the page beside a
+bare page with an empty map, and its reference rows show one text input alone at about 1.4x that page). With
+these, the finder's first screen needs one kind of element besides the map's, whichever of them it shows.
 
-A search is sent when the person presses Enter or Search, leaves the box after changing it, or picks a
-distance. The position from "Use my location" goes only to this app's server, for this search, and is
-not stored or put in the address (a shared link must not carry where someone is).
+The search bar: place, distance, Search and "Use my location". The browser's own permission prompt appears for
+"Use my location", the labels are real <label>s, and the keyboard meets place, distance, Search and "Use my
+location" in that order. A search is sent when the person presses Enter or Search, leaves the box after changing
+it, or picks a distance. The position from "Use my location" goes only to this app's server, for this search, and
+is not stored or put in the address (a shared link must not carry where someone is).
+
+What any of them sends is unchecked here; the views check it as they would a link (clinic_finder.finder).
 """
 
 from __future__ import annotations
