@@ -340,6 +340,11 @@ def crisis_lines_html(lang: str | None = None) -> str:
     """The crisis lines as one HTML paragraph: `crisis_lines_markdown`'s two kinds of mark (bold, and phone
     links opening in the same tab) written as HTML, everything else escaped; shown on every page without a
     Markdown renderer in the browser."""
+    return _crisis_lines_html(language(lang))
+
+
+@cache
+def _crisis_lines_html(lang: str) -> str:
     text = html_text(crisis_lines_markdown(lang))
     text = _BOLD.sub(r"<strong>\1</strong>", text)
     text = _PHONE_LINK.sub(r'<a href="\2" target="_self">\1</a>', text)
@@ -370,9 +375,13 @@ def _newcomer_facts(lang: str) -> list[tuple[str, str]]:
 def newcomer_panel_html(lang: str | None = None) -> str:
     """The "New to IOP?" panel's facts as one HTML list of links that open in the same tab and keep the
     language (the page shows it in a <details>, which needs no Markdown renderer in the browser)."""
-    code = language(lang)
-    items = "".join(f'<li><a href="{html_attr(localized_url(url, code))}" target="_self">{html_text(text)}</a></li>'
-                    for text, url in newcomer_facts(code))
+    return _newcomer_panel_html(language(lang))
+
+
+@cache
+def _newcomer_panel_html(lang: str) -> str:
+    items = "".join(f'<li><a href="{html_attr(localized_url(url, lang))}" target="_self">{html_text(text)}</a></li>'
+                    for text, url in newcomer_facts(lang))
     return f'<ul class="cf-newcomer-facts">{items}</ul>'
 
 

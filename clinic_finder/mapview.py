@@ -65,10 +65,8 @@ LOCAL_JS: dict[str, str] = {
 }
 # The finder's map (base_map, results_layer) loads Leaflet and markercluster as one file, the two joined
 # (static/vendor/PROVENANCE.md): streamlit-folium loads a map's scripts one after another.
-FINDER_JS: dict[str, str] = {
-    "leaflet": "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.js",
-    "markerclusterjs": "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.js",
-}
+LEAFLET_WITH_MARKERCLUSTER = "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.js"
+FINDER_JS: dict[str, str] = {"leaflet": LEAFLET_WITH_MARKERCLUSTER, "markerclusterjs": LEAFLET_WITH_MARKERCLUSTER}
 LOCAL_CSS: dict[str, str] = {
     "leaflet_css": f"{LEAFLET_DIR}/leaflet.css",
     "markerclustercss": "leaflet.markercluster-1.5.3/MarkerCluster.css",

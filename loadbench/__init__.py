@@ -315,18 +315,17 @@ def page_shown(page, setup: Setup) -> dict[str, float]:  # type: ignore[no-untyp
     so each of the finder's later milestones came with the delays of the earlier ones (about 0.3-0.7 s on the
     finder; the bare page has one wait)."""
     milestones = milestones_of(setup)
-    for selector, in_map in milestones.values():
-        where = page.frame_locator(MAP_FRAME) if in_map else page
+    in_map = sum(inside for _selector, inside in milestones.values())
+    for selector, inside in milestones.values():
+        where = page.frame_locator(MAP_FRAME) if inside else page
         where.locator(selector).first.wait_for(timeout=60_000)
-    page.wait_for_function("() => window.__loadbenchSeen && Object.keys(window.__loadbenchSeen).length === "
-                           f"{sum(not in_map for _s, in_map in milestones.values())}", timeout=60_000)
+    all_noted = "n => window.__loadbenchSeen && Object.keys(window.__loadbenchSeen).length === n"
+    page.wait_for_function(all_noted, arg=len(milestones) - in_map, timeout=60_000)
     navigation_start = page.evaluate("() => performance.timeOrigin")
     noted = dict(page.evaluate("() => window.__loadbenchSeen"))
-    if any(in_map for _s, in_map in milestones.values()):
-        frame = page.frame_locator(MAP_FRAME).locator("body")
-        frame.evaluate("(_b, n) => new Promise(done => { const check = () => window.__loadbenchSeen && "
-                       "Object.keys(window.__loadbenchSeen).length === n ? done() : setTimeout(check, 20); check(); })",
-                       sum(in_map for _s, in_map in milestones.values()))
+    if in_map:
+        frame = page.locator(MAP_FRAME).element_handle().content_frame()
+        frame.wait_for_function(all_noted, arg=in_map, timeout=60_000)
         noted.update(frame.evaluate("() => window.__loadbenchSeen"))
     return {name: (noted[name] - navigation_start) / 1000 for name in milestones}
 

@@ -114,10 +114,15 @@ form.cf-search input:focus-visible, form.cf-search select:focus-visible, form.cf
 
 
 @st.cache_resource
-def _search_component() -> Any:
-    return st.components.v2.component(
-        "iop_finder.search", html=_SEARCH_HTML, css=_SEARCH_CSS, js=_SEARCH_JS, isolate_styles=False,
-    )
+def _component(name: str, html: str, js: str, css: str = "") -> Any:
+    """A components-v2 element, registered once per server process (the same text: the same element)."""
+    return st.components.v2.component(name, html=html, css=css or None, js=js, isolate_styles=False)
+
+
+def _sent(key: str, name: str) -> object:
+    """What element `key` sent under `name` in this run (a trigger value), or None."""
+    state = st.session_state.get(key) or {}
+    return state.get(name) if hasattr(state, "get") else getattr(state, name, None)
 
 
 def search_bar(
@@ -129,19 +134,15 @@ def search_bar(
     locate_busy. The callbacks run before the page is drawn (so they may change the search): `on_search` gets
     what the form sent, unchecked; `on_position` gets {lat, lon} or {error} after "Use my location"."""
 
-    def sent(name: str) -> object:
-        state = st.session_state.get(key) or {}
-        return state.get(name) if hasattr(state, "get") else getattr(state, name, None)
-
     def searched() -> None:
-        on_search(sent("search"))
+        on_search(_sent(key, "search"))
 
     def located() -> None:
-        position = sent("position")
+        position = _sent(key, "position")
         if isinstance(position, dict):
             on_position(position)
 
-    _search_component()(
+    _component("iop_finder.search", _SEARCH_HTML, _SEARCH_JS, _SEARCH_CSS)(
         key=key,
         data={**labels, "location": location, "radius": radius, "max_chars": max_chars,
               "radius_options": [list(option) for option in radius_options]},
@@ -223,18 +224,7 @@ export default function (component) {
 # Chips with Streamlit's look (light theme); 44 px tap targets; what is ticked shows by more than colour
 # (the box itself, and a heavier border).
 _FILTERS_CSS = """
-details.cf-filters { border: 1px solid #d5dae5; border-radius: 0.5rem; }
-details.cf-filters > summary {
-  min-height: 44px; box-sizing: border-box; display: flex; align-items: center; padding: 0 1rem;
-  cursor: pointer; font-weight: 600; color: #31333f; list-style: none;
-}
-details.cf-filters > summary::-webkit-details-marker { display: none; }
-details.cf-filters > summary::before {  /* a chevron, turned down when open, as on Streamlit's expanders */
-  content: ""; width: 0.45rem; height: 0.45rem; margin: 0 0.9rem 0 0.1rem; border: solid #31333f;
-  border-width: 0 2px 2px 0; transform: rotate(-45deg); flex: none;
-}
-details.cf-filters[open] > summary::before { transform: rotate(45deg); }
-details.cf-filters > summary:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
+details.cf-filters > summary { font-weight: 600; }  /* the fold itself: views/style.css, "Folds" */
 details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
 .cf-filters fieldset { border: 0; margin: 0.5rem 0 0; padding: 0; min-width: 0; }
 .cf-filters legend { font-weight: 600; color: #31333f; padding: 0; margin-bottom: 0.25rem; }
@@ -254,11 +244,6 @@ details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
 """
 
 
-@st.cache_resource
-def _filters_component() -> Any:
-    return st.components.v2.component(
-        "iop_finder.filters", html=_FILTERS_HTML, css=_FILTERS_CSS, js=_FILTERS_JS, isolate_styles=False,
-    )
 
 
 def filter_panel(
@@ -271,20 +256,17 @@ def filter_panel(
     `links` {intro, items: [[href, text]]} (the glossary). `on_change` gets what the panel sent, unchecked,
     before the page is drawn."""
 
-    def changed() -> None:
-        state = st.session_state.get(key) or {}
-        on_change(state.get("filters") if hasattr(state, "get") else getattr(state, "filters", None))
-
-    _filters_component()(
+    _component("iop_finder.filters", _FILTERS_HTML, _FILTERS_JS, _FILTERS_CSS)(
         key=key,
         data={"summary": summary, "groups": list(groups), "who": who, "confirmed": confirmed, "selected": selected,
               "links": links},
-        on_filters_change=changed,
+        on_filters_change=lambda: on_change(_sent(key, "filters")),
     )
 
 
 # ---- the language switch ----
 
+_LANGUAGE_HTML = '<div class="cf-language" role="group"></div>'
 _LANGUAGE_JS = """
 export default function (component) {
   const { parentElement, setTriggerValue, data } = component;
@@ -326,12 +308,6 @@ _LANGUAGE_CSS = """
 """
 
 
-@st.cache_resource
-def _language_component() -> Any:
-    return st.components.v2.component(
-        "iop_finder.language", html='<div class="cf-language" role="group"></div>', css=_LANGUAGE_CSS,
-        js=_LANGUAGE_JS, isolate_styles=False,
-    )
 
 
 def language_buttons(
@@ -342,13 +318,9 @@ def language_buttons(
     the one clicked, unchecked, before the page is drawn. One small custom element rather than Streamlit's
     segmented control, whose module every page's first load waited for (make bench)."""
 
-    def chosen() -> None:
-        state = st.session_state.get(key) or {}
-        on_choose(state.get("language") if hasattr(state, "get") else getattr(state, "language", None))
-
-    _language_component()(
+    _component("iop_finder.language", _LANGUAGE_HTML, _LANGUAGE_JS, _LANGUAGE_CSS)(
         key=key, data={"label": label, "options": [list(option) for option in options], "value": value},
-        on_language_change=chosen,
+        on_language_change=lambda: on_choose(_sent(key, "language")),
     )
 
 
@@ -356,7 +328,8 @@ def language_buttons(
 
 # innerHTML, and only when the HTML changed (a click elsewhere leaves the list's nodes, and an open "More about
 # this clinic", as they were).
-_HTML_JS = """
+_BLOCK_HTML = '<div class="cf-html"></div>'
+_BLOCK_JS = """
 export default function (component) {
   const { parentElement, data } = component;
   const box = parentElement.querySelector(".cf-html");
@@ -368,11 +341,6 @@ export default function (component) {
 """
 
 
-@st.cache_resource
-def _html_component() -> Any:
-    return st.components.v2.component(
-        "iop_finder.html", html='<div class="cf-html"></div>', js=_HTML_JS, isolate_styles=False,
-    )
 
 
 def html_block(html: str, key: str) -> None:
@@ -383,11 +351,12 @@ def html_block(html: str, key: str) -> None:
     second for a page of cards on a first load (make bench, Chromium profiles), and our cards are escaped
     where they are made (tests/test_injection_browser.py plants the audit's payloads in a clinic's fields)."""
     version = hashlib.blake2b(html.encode("utf-8"), digest_size=8).hexdigest()
-    _html_component()(key=key, data={"html": html, "version": version})
+    _component("iop_finder.html", _BLOCK_HTML, _BLOCK_JS)(key=key, data={"html": html, "version": version})
 
 
 # ---- a button ----
 
+_BUTTON_HTML = '<button type="button" class="cf-action"></button>'
 _BUTTON_JS = """
 export default function (component) {
   const { parentElement, setTriggerValue, data } = component;
@@ -407,15 +376,10 @@ button.cf-action:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px
 """
 
 
-@st.cache_resource
-def _button_component() -> Any:
-    return st.components.v2.component(
-        "iop_finder.button", html='<button type="button" class="cf-action"></button>', css=_BUTTON_CSS,
-        js=_BUTTON_JS, isolate_styles=False,
-    )
 
 
 def action_button(label: str, key: str, on_click: Callable[[], None]) -> None:
     """A button whose click runs `on_click` before the page is drawn (as st.button's on_click). For "Show more"
     under the list: Streamlit's button is one more module a first load waits for (make bench)."""
-    _button_component()(key=key, data={"label": label}, on_click_change=on_click)
+    button = _component("iop_finder.button", _BUTTON_HTML, _BUTTON_JS, _BUTTON_CSS)
+    button(key=key, data={"label": label}, on_click_change=on_click)
