@@ -423,8 +423,8 @@ class ResultView:
     by reruns (clicks, "show more"): counts, the list (confirmed first, then "might match"), the statewide
     video programs, the cards, the download.
 
-    Not the map: a folium map handed to st_folium a second time sends a script naming an undefined variable
-    (st_folium renames the map's elements in place), so the page builds it afresh each rerun.
+    Not the map: a folium map rendered a second time names an undefined variable (streamlit-folium renames the
+    map's elements in place), so the page keeps the map's rendered text instead (views.mapframe).
     """
 
     result: SearchResult

@@ -792,6 +792,17 @@ def _header(m: folium.Map) -> str:
     return header.replace(_full_id(m), "map_div")
 
 
+def asset_links(m: folium.Map) -> tuple[list[str], list[str]]:
+    """The style and script files of `m` and everything on it, each once, in st_folium's order."""
+    css_links: list[str] = []
+    js_links: list[str] = []
+    for element in _walk(m):
+        if isinstance(element, folium.elements.JSCSSMixin):
+            css_links.extend(href for _, href in element.default_css)
+            js_links.extend(src for _, src in element.default_js)
+    return list(dict.fromkeys(css_links)), list(dict.fromkeys(js_links))
+
+
 def map_payload(m: folium.Map) -> dict[str, Any]:
     """What `st_folium(m)` sends to the browser (script, header, html, css_links, js_links) and its size
     in bytes as JSON (`bytes`). Renumbers the map's element ids the way st_folium does."""
@@ -800,19 +811,14 @@ def map_payload(m: folium.Map) -> dict[str, Any]:
     html_part = re.sub(r'<div class="folium-map" id=".*" ></div>', "", m.get_root().html.render()).strip()
     header = _header(m)
     script = _map_script(m)
-    css_links: list[str] = []
-    js_links: list[str] = []
-    for element in _walk(m):
-        if isinstance(element, folium.elements.JSCSSMixin):
-            css_links.extend(href for _, href in element.default_css)
-            js_links.extend(src for _, src in element.default_js)
+    css_links, js_links = asset_links(m)
     payload: dict[str, Any] = {
         "script": script,
         "header": header,
         "html": html_part,
         "id": _full_id(m),
-        "css_links": list(dict.fromkeys(css_links)),
-        "js_links": list(dict.fromkeys(js_links)),
+        "css_links": css_links,
+        "js_links": js_links,
     }
     payload["bytes"] = len(json.dumps(payload).encode("utf-8"))  # Streamlit sends json.dumps(args)
     return payload

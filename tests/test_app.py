@@ -315,6 +315,24 @@ def test_old_links_with_unknown_1_still_work(app: AppTest) -> None:
     assert not app.info and html_of(app, "maybe")
 
 
+def test_two_visitors_using_their_location_each_get_their_own_results(monkeypatch: pytest.MonkeyPatch,
+                                                                      clinics_csv: Path) -> None:
+    """The result cache is shared by every visitor of a server process: a search from "my location" (no place in
+    the address) must be keyed on that position, or the second visitor sees the first one's results and map."""
+    monkeypatch.setenv("CLINIC_FINDER_DATA", str(clinics_csv))
+    monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
+    seen = {}
+    for name, here in (("chicago", (41.9543, -87.6575)), ("waterloo", (38.3223, -90.1478))):
+        visitor = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+        visitor.session_state["here"] = here
+        open_with(visitor)
+        listed = cards(visitor)
+        assert map_ids(visitor)[:len(listed)] == listed
+        seen[name] = listed
+    assert seen["waterloo"][0] == "human-support-services"  # the clinic at that point
+    assert "human-support-services" not in seen["chicago"]  # 250 miles away: not within 25
+
+
 def test_bad_url_parameters_are_ignored_with_a_note(app: AppTest) -> None:
     open_with(app, zip="60613", services="evening,yoga", radius="7", age="3")
     notes = [i.value for i in app.info]

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_html
@@ -19,7 +18,7 @@ from clinic_finder.i18n import _, current_language, set_language
 from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_text, md_escape
 from clinic_finder.search import SearchIndex
-from views import common
+from views import common, mapframe
 from views.components import action_button, filter_panel, html_block, search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
@@ -37,18 +36,42 @@ def places_ready() -> bool:
     return True
 
 
-# Reruns with the same search, data and language (a click, "show more") reuse the results and their cards.
+# Reruns with the same search, data and language (a click, "show more") reuse the results and their cards, and so
+# do other visitors opening the same search. `key` (view_key) names everything the view depends on: the search
+# centre too, which "Use my location" sets without a place in the search.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def result_view(
-    data_key: tuple, search_key: tuple, language: str, carried: tuple, _index: SearchIndex,
-    _state: finder.SearchState, _origin: tuple[float, float] | None, origin_state: str,
+    key: tuple, _index: SearchIndex, _state: finder.SearchState, _origin: tuple[float, float] | None,
+    _origin_state: str, _carried: dict[str, str],
 ) -> finder.ResultView:
-    query = dict(carried)
     links = finder.CardLinks(
-        glossary=lambda name: finder.with_query(glossary_url(name), query),
-        suggest=lambda clinic_id: finder.with_query(common.SUGGEST_URL, {**query, "clinic": clinic_id}),
+        glossary=lambda name: finder.with_query(glossary_url(name), _carried),
+        suggest=lambda clinic_id: finder.with_query(common.SUGGEST_URL, {**_carried, "clinic": clinic_id}),
     )
-    return finder.build_result_view(_index, _state, _origin, links, origin_state)
+    return finder.build_result_view(_index, _state, _origin, links, _origin_state)
+
+
+def view_key(data_key: tuple, state: finder.SearchState, origin: tuple[float, float] | None, origin_state: str,
+             carried: dict[str, str]) -> tuple:
+    """What a result view (and its map layer) depends on: the data version, the search, its centre, the language
+    and the query the cards' links carry."""
+    return (data_key, finder.query_key(state), origin, origin_state, current_language(),
+            tuple(sorted(carried.items())))
+
+
+# The map's own text once per tiles and language (its zoom buttons are named in it), and a search's layer once per
+# view: st_folium would render both on every run (views.mapframe).
+@st.cache_resource(max_entries=8, show_spinner=False)
+def map_text(tiles: str, language: str) -> mapframe.MapText:
+    return mapframe.map_text(mapview.base_map(tiles))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def layer_text(key: tuple, tiles: str, _view: finder.ResultView, _suggest_base: str) -> mapframe.LayerText:
+    view = _view
+    on_map = view.listing if view.by_video.empty else pd.concat([view.listing, view.by_video], ignore_index=True)
+    layer = mapview.results_layer(on_map, view.origin, view.radius_miles, suggest_base=_suggest_base)
+    return mapframe.layer_text(mapview.base_map(tiles), layer)
 
 
 # ---- the search form ----
@@ -303,8 +326,9 @@ def _page() -> None:
     origin, origin_state, ok = _origin(state, messages)
     if not ok:
         return
-    view = result_view(live.snapshot.key, finder.query_key(state), current_language(),
-                       tuple(sorted(common.carried_query().items())), live.snapshot.index, state, origin, origin_state)
+    carried = dict(sorted(common.carried_query().items()))  # one order for the cached cards' links
+    key = view_key(live.snapshot.key, state, origin, origin_state, carried)
+    view = result_view(key, live.snapshot.index, state, origin, origin_state, carried)
     headline, hint = finder.summary_line(view.result, state)
     with st.container(key="finder-headline"):
         lines = "".join(f'<p class="cf-caption">{html_text(line)}</p>'
@@ -318,7 +342,7 @@ def _page() -> None:
     with st.container(key="finder-results"):
         list_column, map_column = st.columns([2, 3], gap="medium")
         with map_column:
-            clicked_id = _map(view)
+            clicked_id = _map(view, key)
             # The map's text alternative is the list: say so (screen readers meet the list first).
             also_listed = html_text(_("Every program on the map is also in the list."))
             html_block(f'<p class="cf-caption">{also_listed}</p>', key="map-caption")
@@ -359,18 +383,13 @@ def _end_of_page() -> None:
     common.finish_page()
 
 
-def _map(view: finder.ResultView) -> str | None:
+def _map(view: finder.ResultView, key: tuple) -> str | None:
     """The map (frame kept across searches: only the results layer changes) and the clinic clicked on it."""
     tiles = os.environ.get("CLINIC_FINDER_TILES") or "OpenStreetMap"
-    on_map = view.listing if view.by_video.empty else pd.concat([view.listing, view.by_video], ignore_index=True)
     suggest_base = finder.with_query(common.SUGGEST_URL, common.carried_query())
     suggest_base += ("&" if "?" in suggest_base else "?") + "clinic="
     # Only the clicked marker's tooltip comes back: panning and zooming do not rerun the script.
-    map_state = st_folium(
-        mapview.base_map(tiles), key="map", height=460, use_container_width=True,
-        feature_group_to_add=mapview.results_layer(on_map, view.origin, view.radius_miles,
-                                                   suggest_base=suggest_base),
-        returned_objects=["last_object_clicked_tooltip"],
-    )
+    map_state = mapframe.show(map_text(tiles, current_language()), layer_text(key, tiles, view, suggest_base),
+                              key="map", height=460, returned_objects=["last_object_clicked_tooltip"])
+    on_map = view.listing if view.by_video.empty else pd.concat([view.listing, view.by_video], ignore_index=True)
     return mapview.clicked_clinic_id(on_map, map_state)
-
