@@ -290,6 +290,11 @@ def glossary_intro_and_sources(lang: str | None = None) -> tuple[str, str]:
 
 def glossary_title(lang: str | None = None) -> str:
     """The glossary's title in `lang` (the first heading of its Markdown file)."""
+    return _glossary_title(language(lang))
+
+
+@cache  # the menu names it on every run of every page
+def _glossary_title(lang: str) -> str:
     return next(s.heading for s in parse_sections(read_content(GLOSSARY_FILE, lang)) if s.level == 1)
 
 

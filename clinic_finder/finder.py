@@ -439,6 +439,7 @@ class ResultView:
     links: CardLinks
     other_listings: dict[str, list[str]] = field(default_factory=dict)  # id -> other listings' titles
     _cards: dict[str, str] = field(default_factory=dict)
+    _rows: dict[tuple[int, int], tuple[pd.DataFrame, list[dict[str, object]]]] = field(default_factory=dict)
 
     @property
     def listing(self) -> pd.DataFrame:
@@ -459,8 +460,12 @@ class ResultView:
         return results_csv_bytes(self.listing)
 
     def rows(self, frame: pd.DataFrame, count: int) -> list[dict[str, object]]:
-        """The first `count` rows of one part of the list."""
-        return _records(frame.iloc[:count])
+        """The first `count` rows of one part of the list (made once, then remembered: every visitor opening this
+        search reads them)."""
+        key = (id(frame), count)  # the frame is kept with its rows, so its id is not reused while they are
+        if key not in self._rows:
+            self._rows[key] = (frame, _records(frame.iloc[:count]))
+        return self._rows[key][1]
 
     def row_of(self, clinic_id: str) -> dict[str, object] | None:
         for frame in (self.confirmed, self.maybe, self.by_video):

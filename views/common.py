@@ -6,6 +6,7 @@ Streamlit elements; `clinic_finder` holds the rules and never imports streamlit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,7 +26,7 @@ MENU_FINDER = N_("Find an IOP near you")
 LANGUAGE_OFFER = N_("this page is also available in your language (see the switch above).")
 
 
-@st.cache_resource
+@functools.cache
 def _stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
 

@@ -18,6 +18,7 @@ What any of them sends is unchecked here; the views check it as they would a lin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -113,7 +114,9 @@ form.cf-search input:focus-visible, form.cf-search select:focus-visible, form.cf
 """
 
 
-@st.cache_resource
+# Not st.cache_resource: it hashes the element's text and inspects this function's signature on every call, a few
+# milliseconds of each first run for the finder's fifteen elements (make bench); strings hash once in Python.
+@functools.cache
 def _component(name: str, html: str, js: str, css: str = "") -> Any:
     """A components-v2 element, registered once per server process (the same text: the same element)."""
     return st.components.v2.component(name, html=html, css=css or None, js=js, isolate_styles=False)
