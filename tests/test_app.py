@@ -3,7 +3,9 @@ place names, the URL, the map, the download."""
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,10 +13,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinic_finder import attendance, finder, mapview
+from clinic_finder import attendance, finder, geo, mapview
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
 from tests.page_html import heading, html_bodies
 from views import common
+from views import finder as finder_view
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -431,3 +434,15 @@ def test_the_new_filters_work_from_a_shared_link(app: AppTest, clinics_csv: Path
         low_cost = [row[c] for c in ("free_care", "sliding_fee", "payment_assistance", "government_funding",
                                      "samhsa_funding")]
         assert "yes" in low_cost or "unknown" in low_cost, clinic_id
+
+
+def test_what_the_server_loads_once_is_left_out_of_full_garbage_collections(app: AppTest) -> None:
+    """Each full collection walked the place tables and the clinics, 0.1-0.3 s every dozen visitors (make bench);
+    after the finder's first run they are frozen (gc.freeze), as everything loaded before them."""
+    open_with(app, zip="60613")
+    zips = geo._zip_index()
+    index = finder_view.live_clinics(os.environ["CLINIC_FINDER_DATA"]).current().snapshot.index
+    tracked = {id(o) for o in gc.get_objects()}
+    assert gc.get_freeze_count() > len(zips)
+    assert id(zips) not in tracked and id(index) not in tracked and id(index.clinics) not in tracked
+    assert gc.is_tracked(zips) and gc.is_tracked(index.clinics)  # left out because frozen, not untracked

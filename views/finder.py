@@ -6,6 +6,7 @@ the page and Streamlit updates its frame instead of remounting it (a remount bla
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -26,14 +27,20 @@ HERE_KEY = "here"  # the browser's position after "Use my location": session onl
 
 @st.cache_resource
 def live_clinics(path: str) -> LiveClinics:
-    return LiveClinics(path)
+    """The clinics and the place-name tables, loaded once per server process (not in a visitor's first search);
+    then everything loaded so far is left out of Python's full garbage collections (gc.freeze).
 
-
-@st.cache_resource
-def places_ready() -> bool:
-    """Build the place-name tables once per server process, not in a visitor's first search."""
+    Why: the process holds about 400,000 objects that live as long as it does (the ZIP and place tables, libraries),
+    and each full collection walked them all, 0.1-0.3 s, every dozen or so visitors: most of the server's own CPU per
+    first page load (make bench, gc callbacks). What visitors' sessions leave behind is still collected. The first
+    clinics list is frozen with the rest: after a staff edit replaces it, reference counting frees it, and any part
+    of it caught in a reference cycle stays (once per process, a few MB at most)."""
+    live = LiveClinics(path)
+    live.current()
     geo.warm_up()
-    return True
+    gc.collect()
+    gc.freeze()
+    return live
 
 
 # Reruns with the same search, data and language (a click, "show more") reuse the results and their cards, and so
@@ -295,7 +302,6 @@ def show_finder() -> None:
 
 def _page() -> None:
     common.start_page(_("IOP Finder — Illinois & Texas"), "🧭", layout="wide", menu_now=False)
-    places_ready()
     with st.container(key="finder-head"):
         title = html_text(_("Find an IOP near you"))
         about = html_text(_("Intensive outpatient programs for addiction and co-occurring mental-health care in "
