@@ -4,7 +4,6 @@ finder's result list), each kind in page order."""
 from __future__ import annotations
 
 import html
-import json
 import re
 
 from streamlit.testing.v1 import AppTest
@@ -12,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 def html_bodies(at: AppTest) -> list[str]:
     bodies = [element.proto.body for element in at.html]
-    return bodies + [json.loads(c.proto.json)["html"] for c in at.get("bidi_component")
+    return bodies + [c.proto.bytes.decode("utf-8") for c in at.get("bidi_component")
                      if c.proto.component_name == "iop_finder.html"]
 
 
