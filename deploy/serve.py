@@ -160,9 +160,10 @@ def preload_links(streamlit_static: Path, elements: Sequence[str] = FIRST_SCREEN
 
 def render_config(
     *, listen: str, backend_ports: Sequence[int], runtime: Path, streamlit_static: Path, folium_frontend: Path,
-    app_static: Path, user_line: str = "",
+    app_static: Path, user_line: str = "", preload_elements: Sequence[str] = FIRST_SCREEN_ELEMENTS,
 ) -> str:
-    """deploy/nginx.conf.template with every @NAME@ filled in; fails if one is left."""
+    """deploy/nginx.conf.template with every @NAME@ filled in, the page preloading `preload_elements`' modules; fails
+    if a placeholder is left."""
     values = {
         "USER_LINE": user_line,
         "RUNTIME": str(runtime),
@@ -174,7 +175,7 @@ def render_config(
         "APP_STATIC": str(app_static),
         # One header line per module: nginx caps a single quoted parameter's length.
         "PRELOAD_HEADERS": "".join(f'\n            add_header Link "{link}" always;'
-                                   for link in preload_links(streamlit_static) if '"' not in link),
+                                   for link in preload_links(streamlit_static, preload_elements) if '"' not in link),
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for name, value in values.items():
@@ -295,8 +296,10 @@ class Served:
 def serve(
     script: str | Path = "app.py", backends: int = 2, listen: str | None = None,
     env: dict[str, str] | None = None, log: IO | None = None, deadline_seconds: float = 60,
+    preload_elements: Sequence[str] = FIRST_SCREEN_ELEMENTS,
 ) -> Iterator[Served]:
-    """nginx on `listen` (default: a free port on 127.0.0.1) in front of `backends` processes of `script`."""
+    """nginx on `listen` (default: a free port on 127.0.0.1) in front of `backends` processes of `script`, the page
+    preloading `preload_elements`' modules (the finder's first screen; another page has its own, or none)."""
     script_path = (ROOT / script).resolve()
     env = {**geocoder_share(backends), **(env or {})}
     listen = listen or f"127.0.0.1:{free_port()}"
@@ -314,6 +317,7 @@ def serve(
             listen=listen, backend_ports=[b.port for b in started], runtime=runtime,
             streamlit_static=gzip_mirror(streamlit_static_dir()), folium_frontend=gzip_mirror(folium_frontend_dir()),
             app_static=gzip_mirror(script_path.parent / "static"), user_line=_user_line(),
+            preload_elements=preload_elements,
         )  # fmt: skip
         (runtime / "nginx.conf").write_text(config, encoding="utf-8")
         nginx = subprocess.Popen(

@@ -37,7 +37,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bench import Row
-from deploy.serve import ROOT, serve, streamlit_process
+from deploy.serve import FIRST_SCREEN_ELEMENTS, ROOT, serve, streamlit_process
 
 T = TypeVar("T")
 BARE_PAGE = "loadbench/bare_map.py"
@@ -428,7 +428,10 @@ def setups(backends: int, log_dir: Path, references: bool = True) -> Iterator[li
             log = stack.enter_context((log_dir / f"loadbench-{page}.log").open("w"))
             direct = stack.enter_context(streamlit_process(script, env, log))
             made.append(Setup(page, "direct", direct.url, [direct.process.pid], [direct.url]))
-            proxied = stack.enter_context(serve(script, backends, env=env, log=log))
+            # The finder's first-screen modules are announced for the finder only: the bare page would fetch
+            # (and compile) about 200 KB of code it never runs, and be slowed by the finder's set-up.
+            preload = FIRST_SCREEN_ELEMENTS if page == "finder" else ()
+            proxied = stack.enter_context(serve(script, backends, env=env, log=log, preload_elements=preload))
             made.append(Setup(page, "proxy", proxied.url, [b.process.pid for b in proxied.backends],
                               [b.url for b in proxied.backends], proxied.nginx_pids))  # fmt: skip
         if references:

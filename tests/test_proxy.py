@@ -189,6 +189,24 @@ def test_the_template_is_filled_in_at_start(tmp_path: Path) -> None:
     assert "hash $iop_affinity consistent;" in directives and not any("ip_hash" in d for d in directives)
 
 
+def test_a_page_preloads_only_its_own_first_screen_modules(tmp_path: Path) -> None:
+    """The finder's set announces the modules of its first screen; another page (the bench's bare page) can be
+    served with none, so it does not fetch the finder's code."""
+    static = deploy_serve.streamlit_static_dir()
+
+    def preloads(**kwargs: object) -> list[str]:
+        config = deploy_serve.render_config(
+            listen="127.0.0.1:8080", backend_ports=[9001], runtime=tmp_path, streamlit_static=static,
+            folium_frontend=tmp_path / "folium", app_static=tmp_path / "app", **kwargs,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return re.findall(r'add_header Link "<([^>]+)>; rel=modulepreload"', config)
+
+    finder = preloads()
+    assert any("/BidiComponent." in module for module in finder)
+    assert preloads(preload_elements=deploy_serve.FIRST_SCREEN_ELEMENTS) == finder
+    assert preloads(preload_elements=()) == []
+
+
 def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
     assert deploy_serve.geocoder_share(3, {}) == {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "3"}
     assert deploy_serve.geocoder_share(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"}) == {}  # as set
