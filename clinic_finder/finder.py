@@ -441,10 +441,17 @@ class ResultView:
     _cards: dict[str, str] = field(default_factory=dict)
     _rows: dict[tuple[int, int], tuple[pd.DataFrame, list[dict[str, object]]]] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def listing(self) -> pd.DataFrame:
         """Every result in list order: confirmed, then might-match."""
         return pd.concat([self.confirmed, self.maybe], ignore_index=True) if len(self.maybe) else self.confirmed
+
+    @functools.cached_property
+    def on_map(self) -> pd.DataFrame:
+        """Every clinic on the map: the list, then the statewide video programs."""
+        if self.by_video.empty:
+            return self.listing
+        return pd.concat([self.listing, self.by_video], ignore_index=True)
 
     def card(self, row: Mapping[str, object]) -> str:
         """The card of one clinic (made once, then remembered)."""

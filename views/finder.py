@@ -10,7 +10,6 @@ import gc
 import os
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from clinic_finder import attendance, data_path, finder, geo, mapview
@@ -75,9 +74,7 @@ def map_text(tiles: str, language: str) -> mapframe.MapText:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def layer_text(key: tuple, tiles: str, _view: finder.ResultView, _suggest_base: str) -> mapframe.LayerText:
-    view = _view
-    on_map = view.listing if view.by_video.empty else pd.concat([view.listing, view.by_video], ignore_index=True)
-    layer = mapview.results_layer(on_map, view.origin, view.radius_miles, suggest_base=_suggest_base)
+    layer = mapview.results_layer(_view.on_map, _view.origin, _view.radius_miles, suggest_base=_suggest_base)
     return mapframe.layer_text(mapview.base_map(tiles), layer)
 
 
@@ -348,7 +345,7 @@ def _page() -> None:
     with st.container(key="finder-results"):
         list_column, map_column = st.columns([2, 3], gap="medium")
         with map_column:
-            clicked_id = _map(view, key)
+            clicked_id = _map(view, key, carried)
             # The map's text alternative is the list: say so (screen readers meet the list first).
             also_listed = html_text(_("Every program on the map is also in the list."))
             html_block(f'<p class="cf-caption">{also_listed}</p>', key="map-caption")
@@ -389,13 +386,12 @@ def _end_of_page() -> None:
     common.finish_page()
 
 
-def _map(view: finder.ResultView, key: tuple) -> str | None:
+def _map(view: finder.ResultView, key: tuple, carried: dict[str, str]) -> str | None:
     """The map (frame kept across searches: only the results layer changes) and the clinic clicked on it."""
     tiles = os.environ.get("CLINIC_FINDER_TILES") or "OpenStreetMap"
-    suggest_base = finder.with_query(common.SUGGEST_URL, common.carried_query())
+    suggest_base = finder.with_query(common.SUGGEST_URL, carried)
     suggest_base += ("&" if "?" in suggest_base else "?") + "clinic="
     # Only the clicked marker's tooltip comes back: panning and zooming do not rerun the script.
     map_state = mapframe.show(map_text(tiles, current_language()), layer_text(key, tiles, view, suggest_base),
                               key="map", height=460, returned_objects=["last_object_clicked_tooltip"])
-    on_map = view.listing if view.by_video.empty else pd.concat([view.listing, view.by_video], ignore_index=True)
-    return mapview.clicked_clinic_id(on_map, map_state)
+    return mapview.clicked_clinic_id(view.on_map, map_state)
