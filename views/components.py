@@ -246,8 +246,6 @@ details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
 """
 
 
-
-
 def filter_panel(
     *, summary: str, groups: Sequence[dict[str, Any]], who: dict[str, Any], confirmed: dict[str, str],
     selected: dict[str, Any], links: dict[str, Any], on_change: Callable[[object], None], key: str = "filter_panel",
@@ -308,8 +306,6 @@ _LANGUAGE_CSS = """
 .cf-language button:last-child[aria-pressed="true"] { border-left: 1px solid #0b4fbf; }
 .cf-language button:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
 """
-
-
 
 
 def language_buttons(
@@ -376,8 +372,6 @@ button.cf-action {
 button.cf-action:hover { border-color: #0b4fbf; color: #0b4fbf; }
 button.cf-action:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
 """
-
-
 
 
 def action_button(label: str, key: str, on_click: Callable[[], None]) -> None:
