@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,27 @@ def test_percentiles_are_nearest_rank_over_finished_sessions_and_drops_are_count
 
 def test_cpu_per_load_is_the_total_over_the_loads() -> None:
     assert loadbench.per_load([0.1, 0.3, 0.2]) == pytest.approx(0.2)
+
+
+def test_cpu_seconds_reads_another_process_to_the_microsecond_with_its_ended_threads() -> None:
+    """A child that spins in a thread which then ends: the reading counts the thread's time, agrees with /proc's
+    (which counts in clock ticks), and resolves far finer than a tick."""
+    spin = ("import threading, time\n"
+            "def spin():\n    end = time.process_time() + 0.3\n    while time.process_time() < end: pass\n"
+            "t = threading.Thread(target=spin); t.start(); t.join(); print('spun', flush=True); time.sleep(30)")
+    child = subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "spun\n"
+        seconds = loadbench.cpu_seconds([child.pid])
+        fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        assert seconds >= 0.3
+        assert abs(seconds - ticks) <= 0.05
+        assert loadbench.cpu_seconds([child.pid, child.pid]) == pytest.approx(2 * seconds)
+        assert seconds * 1e6 != int(seconds * 100) * 1e4  # not a whole number of 10 ms ticks
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_rows_put_the_finder_beside_the_bare_page_direct_and_behind_nginx() -> None:
