@@ -382,8 +382,8 @@ def serving_table(serving: Serving) -> None:
     import loadbench
 
     print(
-        f"\nServing: Streamlit processes' CPU (utime + stime from /proc) per first page load in Chromium, and "
-        f"websocket sessions arriving together; the bare page is Streamlit holding an empty st_folium map "
+        f"\nServing: Streamlit processes' CPU (the kernel's per-process CPU clock) per first page load in Chromium, "
+        f"and websocket sessions arriving together; the bare page is Streamlit holding an empty st_folium map "
         f"(`{loadbench.BARE_PAGE}`). Direct = one `streamlit run`; behind nginx = `deploy.serve` with "
         f"{serving.backends} processes. Sessions are dropped when the connection fails or closes (keep-alive "
         f"pings unanswered for 20 s) or no run finishes in 120 s.\n",
