@@ -70,6 +70,14 @@ def test_health_passes_through_nginx_and_sets_the_affinity_cookie(served: deploy
     assert status == 200 and f"{COOKIE}=" not in headers.get("set-cookie", "")  # kept, not replaced
 
 
+def test_streamlits_visitor_metrics_are_not_published_through_nginx(served: deploy_serve.Served) -> None:
+    """/_stcore/metrics counts each process's visitor sessions: 404 from outside, still there on a backend's port."""
+    status, headers, body = get(f"{served.url}/_stcore/metrics", gzip_ok=False)
+    assert (status, headers["server"]) == (404, "nginx")
+    assert b"session_events_total" not in body
+    assert connects(served.backends[0]) >= 0  # the backend's own copy answers (and parses)
+
+
 def test_static_files_come_from_nginx_cached_and_compressed(served: deploy_serve.Served) -> None:
     status, headers, body = get(f"{served.url}/")
     assert status == 200 and headers["server"] == "nginx"
