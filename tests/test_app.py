@@ -3,11 +3,13 @@ place names, the URL, the map, the download."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from clinic_finder import attendance, finder, geo, mapview
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
+from clinic_finder.i18n import set_language
 from tests.page_html import heading, html_bodies
 from views import common
 from views import finder as finder_view
@@ -446,3 +449,33 @@ def test_what_the_server_loads_once_is_left_out_of_full_garbage_collections(app:
     assert gc.get_freeze_count() > len(zips)
     assert id(zips) not in tracked and id(index) not in tracked and id(index.clinics) not in tracked
     assert gc.is_tracked(zips) and gc.is_tracked(index.clinics)  # left out because frozen, not untracked
+
+
+def test_a_new_server_process_says_it_is_loading_the_programs_once_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch, clinics_csv: Path,
+) -> None:
+    """The first visitor of a new process waits for the clinics: they read "Loading the list of programs…" in their
+    language (Streamlit's own cache spinner said "Running live_clinics(…)" in a code font, 90 KB more to fetch).
+    Later runs show no spinner at all: even a fast one adds an element to the page."""
+    said: list[str] = []
+
+    @contextlib.contextmanager
+    def spinner(text: str, *args: object, **kwargs: object) -> Iterator[None]:
+        said.append(text)
+        yield
+
+    monkeypatch.setattr(finder_view.st, "spinner", spinner)
+    monkeypatch.setattr(finder_view, "_LOADED", set())
+    finder_view.live_clinics.clear()
+    path = str(clinics_csv)
+    first = finder_view.serving_clinics(path)
+    assert finder_view.serving_clinics(path) is first
+    assert said == ["Loading the list of programs…"]
+    assert first.current().snapshot is not None
+    set_language("es")
+    try:
+        monkeypatch.setattr(finder_view, "_LOADED", set())
+        finder_view.serving_clinics(path)
+    finally:
+        set_language("en")
+    assert said[-1] == "Cargando la lista de programas…"

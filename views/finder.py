@@ -24,7 +24,7 @@ from views.components import action_button, filter_panel, html_block, search_bar
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)  # its own spinner (`serving_clinics`): Streamlit's names the function
 def live_clinics(path: str) -> LiveClinics:
     """The clinics and the place-name tables, loaded once per server process (not in a visitor's first search);
     then everything loaded so far is left out of Python's full garbage collections (gc.freeze).
@@ -39,6 +39,20 @@ def live_clinics(path: str) -> LiveClinics:
     geo.warm_up()
     gc.collect()
     gc.freeze()
+    return live
+
+
+_LOADED: set[str] = set()  # the clinics lists this server process has loaded (`serving_clinics`)
+
+
+def serving_clinics(path: str) -> LiveClinics:
+    """`live_clinics(path)`, saying "Loading the list of programs…" to the first visitor of a new server process,
+    who waits a few seconds for it. Only then: a spinner adds an element to the page, every run."""
+    if path in _LOADED:
+        return live_clinics(path)
+    with st.spinner(_("Loading the list of programs…")):
+        live = live_clinics(path)
+    _LOADED.add(path)
     return live
 
 
@@ -318,7 +332,7 @@ def _page() -> None:
         messages.info(note)  # built from escaped parts (finder.state_from_query)
     with st.container(key="finder-newcomer"):
         _newcomer_panel(_("New to IOP? Five things to know"), expanded=False, key="newcomer-page")
-    live = live_clinics(str(data_path())).current()
+    live = serving_clinics(str(data_path())).current()
     if live.snapshot is None:
         messages.info(_("The clinic list is being updated right now. Please try again in a few minutes — or call "
                         "SAMHSA's National Helpline, [{number}]({href}), free and 24/7.").format(

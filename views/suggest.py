@@ -19,7 +19,7 @@ from clinic_finder.i18n import _
 from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.suggestions import FORM_LABELS, KINDS
 from views import common
-from views.finder import live_clinics
+from views.finder import serving_clinics
 
 ss = st.session_state
 RESULT = "suggest_result"  # what became of the last send: {"clinic", "status", "message", "problems"}
@@ -27,7 +27,7 @@ RESULT = "suggest_result"  # what became of the last send: {"clinic", "status", 
 
 def _clinics() -> Any:
     """The clinics being served (the finder's own copy), or None while there is no valid list."""
-    snapshot = live_clinics(str(data_path())).current().snapshot
+    snapshot = serving_clinics(str(data_path())).current().snapshot
     return None if snapshot is None else snapshot.clinics
 
 
