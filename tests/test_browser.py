@@ -93,6 +93,8 @@ def test_clicking_a_marker_shows_that_clinic_beside_the_map(server: str, page: P
     page.locator(MAP_FRAME).scroll_into_view_if_needed()  # a click on a half-visible frame scrolls between events
     marker = page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon").first
     marker.wait_for(timeout=30_000)
+    # Leaflet's marker image comes inside the map's script (a data: URL): drawn, not a broken image.
+    assert marker.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)") == 25
     selected = page.locator(".st-key-selected-desktop-symetria-recovery-houston")
     # A click that lands while Streamlit is still drawing is lost, as it would be for a person, who would click
     # again: so do we, a bounded number of times. The card's box can be on the page a moment before its text
