@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 import filelock
 
-from clinic_finder import PROJECT_ROOT, auth, files
+from clinic_finder import PROJECT_ROOT, auth, files, server_processes
 from clinic_finder.i18n import _
 
 ACCOUNTS_ENV_VAR = "CLINIC_FINDER_ACCOUNTS"
@@ -429,6 +429,14 @@ class NameThrottle:
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    @classmethod
+    def share(cls, processes: int) -> NameThrottle:
+        """This process's share when `processes` count failures apart (make serve): every delay and the window
+        multiplied, so guesses at one name spread over all of them wait about as long as on one."""
+        one = cls()
+        return cls(base_seconds=one.base_seconds * processes, cap_seconds=one.cap_seconds * processes,
+                   window_seconds=one.window_seconds * processes, max_names=one.max_names)
+
     def _recent(self, name: str, moment: float) -> deque[float]:
         failures = self._failures.get(name, deque())
         while failures and failures[0] < moment - self.window_seconds:
@@ -496,7 +504,7 @@ class NameThrottle:
             self._failures.clear()
 
 
-NAME_THROTTLE = NameThrottle()  # shared by every session of this server process
+NAME_THROTTLE = NameThrottle.share(server_processes())  # shared by every session of this server process
 
 
 @dataclass(frozen=True)

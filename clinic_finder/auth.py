@@ -27,6 +27,7 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from clinic_finder import server_processes
 from clinic_finder.i18n import _
 
 HASH_ENV_VAR = "CLINIC_FINDER_STAFF_PASSWORD_HASH"
@@ -148,16 +149,28 @@ class FailureThrottle:
     # The per-session delay stops guessing in one browser tab; the global one stops an attacker who opens a
     # new session for every guess (it also slows real staff during an attack, by at most `cap_seconds`).
     # Delays are base * 2**(n-1) seconds, n = failures (per session) or failures beyond the allowance
-    # within `window_seconds` (global).
+    # within `window_seconds` (global; times `global_scale`, see `share`).
 
     def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 60.0, window_seconds: float = 900.0,
-                 global_allowance: int = 20) -> None:
+                 global_allowance: int = 20, global_scale: float = 1.0) -> None:
         self.base_seconds = base_seconds
         self.cap_seconds = cap_seconds
         self.window_seconds = window_seconds
         self.global_allowance = global_allowance
+        self.global_scale = global_scale
         self._failures: deque[float] = deque()
         self._lock = threading.Lock()
+
+    @classmethod
+    def share(cls, processes: int) -> FailureThrottle:
+        """This process's share when `processes` count failures apart (make serve): the global allowance divided,
+        the global delays and window multiplied, so all of them together let through no more guesses than one
+        would. A session's own delays stay whole: a session stays on one process."""
+        # The window too: with longer delays and the same window, each process's failures fell out of the window
+        # before they reached its allowance, and two let through 1.2x one's guesses (tests/test_auth.py).
+        one = cls()
+        return cls(window_seconds=one.window_seconds * processes, global_scale=float(processes),
+                   global_allowance=max(1, one.global_allowance // processes))
 
     def _delay(self, count: int) -> float:
         return 0.0 if count <= 0 else min(self.cap_seconds, self.base_seconds * 2 ** (count - 1))
@@ -178,7 +191,7 @@ class FailureThrottle:
             self._failures.popleft()
         over = len(self._failures) - self.global_allowance
         if over > 0:
-            waits.append(self._failures[-1] + self._delay(over) - moment)
+            waits.append(self._failures[-1] + self._delay(over) * self.global_scale - moment)
         return max(waits)
 
     def record_failure(self, now: float | None = None) -> float:
@@ -216,7 +229,7 @@ class FailureThrottle:
             self._failures.clear()
 
 
-THROTTLE = FailureThrottle()  # shared by every session of this server process
+THROTTLE = FailureThrottle.share(server_processes())  # shared by every session of this server process
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ A suggestion holds only what the visitor chose or typed, plus an id and the time
 address, no search, no user agent, no session. Text is cleaned (control and invisible direction characters
 removed, line breaks kept in the text, none in the contact) and limited in length; the file is limited in
 size (new suggestions are refused when it is full; staff can still resolve). Submissions are rate-limited
-per session and server-wide (in this process: each server process counts its own visitors).
+per session and server-wide (in memory: each server process counts its own visitors, and with several
+processes each takes its share of the server-wide limit, `SuggestionLimiter.share`).
 
 A process killed while appending can leave a torn last line: readers skip any line that is not a complete
 record, and the next append starts on a fresh line, so earlier suggestions are never affected.
@@ -43,7 +44,7 @@ from typing import Any, Literal
 import filelock
 import pandas as pd
 
-from clinic_finder import files, store
+from clinic_finder import files, server_processes, store
 from clinic_finder.accounts import Account, audit_label
 from clinic_finder.diff import cell_text
 from clinic_finder.forms import clinic_title
@@ -353,6 +354,12 @@ class SuggestionLimiter:
         self._server: deque[float] = deque()
         self._lock = threading.Lock()
 
+    @classmethod
+    def share(cls, processes: int) -> SuggestionLimiter:
+        """This process's share when `processes` count apart (make serve): the server-wide limit divided among
+        them (a session stays on one process, so its own limit is whole)."""
+        return cls(server_wide=max(1, cls().server_wide // processes))
+
     @staticmethod
     def _prune(times: deque[float], oldest: float) -> None:
         while times and times[0] <= oldest:
@@ -392,7 +399,7 @@ class SuggestionLimiter:
             self._server.clear()
 
 
-LIMITER = SuggestionLimiter()  # shared by every session of this server process
+LIMITER = SuggestionLimiter.share(server_processes())  # shared by every session of this server process
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from clinic_finder import PROCESSES_ENV_VAR
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 CACHE_DIR = ROOT / ".serve-cache"
@@ -206,6 +208,15 @@ def geocoder_share(backends: int, environ: dict[str, str] | None = None) -> dict
     return {GEOCODER_DELAY_VARIABLE: f"{GeocoderSettings().min_delay_seconds * backends:g}"}
 
 
+def limits_share(backends: int, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The sign-in throttles and the suggestion limit count in each process's memory: told how many processes
+    there are, each takes its share (clinic_finder.server_processes). Kept as set if set."""
+    environ = dict(os.environ) if environ is None else environ
+    if environ.get(PROCESSES_ENV_VAR):
+        return {}
+    return {PROCESSES_ENV_VAR: str(backends)}
+
+
 def healthy(base_url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=timeout) as response:
@@ -301,7 +312,7 @@ def serve(
     """nginx on `listen` (default: a free port on 127.0.0.1) in front of `backends` processes of `script`, the page
     preloading `preload_elements`' modules (the finder's first screen; another page has its own, or none)."""
     script_path = (ROOT / script).resolve()
-    env = {**geocoder_share(backends), **(env or {})}
+    env = {**geocoder_share(backends), **limits_share(backends), **(env or {})}
     listen = listen or f"127.0.0.1:{free_port()}"
     port = listen.rsplit(":", 1)[-1]
     with ExitStack() as stack:

@@ -428,3 +428,22 @@ def test_a_broken_accounts_file_counts_no_failure(path: Path) -> None:
     with pytest.raises(AccountsFileError):
         accounts.sign_in("s", "ann", PASSWORD, accounts_path=path, throttle=throttle, name_throttle=names)
     assert len(throttle._failures) == 0 and names.wait_seconds("ann") == 0
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_guesses_at_one_name_spread_over_processes_wait_about_as_long_as_on_one(processes: int) -> None:
+    """Each `make serve` process counts a name's failures in its own memory: with its share (delays and window
+    multiplied) an attacker taking turns between processes gets about one process's guesses at a name (within
+    6%: the delays do not divide exactly); without, K times as many."""
+
+    def checked(throttles: list[accounts.NameThrottle]) -> int:
+        count, moment, turn = 0, 0.0, 0
+        while moment < 3 * 3600:
+            count += throttles[turn % len(throttles)].reserve("Ann", now=moment)[1] is not None
+            moment, turn = moment + 0.5, turn + 1
+        return count
+
+    one = checked([accounts.NameThrottle.share(1)])
+    shared = checked([accounts.NameThrottle.share(processes) for _ in range(processes)])
+    unshared = checked([accounts.NameThrottle() for _ in range(processes)])
+    assert shared <= 1.06 * one and one < 0.6 * unshared, (shared, one, unshared)

@@ -199,3 +199,40 @@ def test_a_burst_of_real_argon2_checks_stays_within_300_mb() -> None:
     peak_mb, _, *statuses = done.stdout.split()
     assert int(peak_mb) < 300, f"peak RSS {peak_mb} MB"
     assert len(statuses) == 30 and "ok" not in statuses and "wrong" in statuses
+
+
+def guesses_let_through(throttles: list[auth.FailureThrottle], hours: float = 3, every_seconds: float = 0.5) -> int:
+    """An attacker with a new session for every guess, spreading them over the processes in turn: how many of
+    their wrong passwords get checked (simulated clock)."""
+    checked, moment, turn = 0, 0.0, 0
+    while moment < hours * 3600:
+        _wait, reserved = throttles[turn % len(throttles)].reserve(0, None, now=moment)
+        checked += reserved is not None
+        moment, turn = moment + every_seconds, turn + 1
+    return checked
+
+
+@pytest.mark.parametrize("processes", [2, 3, 4])
+def test_processes_behind_one_address_together_let_through_no_more_guesses_than_one(processes: int) -> None:
+    """Each `make serve` process counts failures in its own memory; with its share (allowance divided, delays and
+    window multiplied) all of them together check no more guesses than one process alone; without, K times."""
+    one = guesses_let_through([auth.FailureThrottle.share(1)])
+    settings = ("base_seconds", "cap_seconds", "window_seconds", "global_allowance", "global_scale")
+    assert [getattr(auth.FailureThrottle.share(1), name) for name in settings] == [
+        getattr(auth.FailureThrottle(), name) for name in settings]  # one process: the whole limits
+    shared = guesses_let_through([auth.FailureThrottle.share(processes) for _ in range(processes)])
+    unshared = guesses_let_through([auth.FailureThrottle() for _ in range(processes)])
+    assert shared <= one < 0.6 * unshared, (shared, one, unshared)
+    # A person's own wrong passwords wait as long as on one process (their session stays on one).
+    share = auth.FailureThrottle.share(processes)
+    assert [share.wait_seconds(n, 100.0, now=100.0) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
+
+
+def test_the_process_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clinic_finder import server_processes
+
+    for value, expected in (("", 1), ("3", 3), ("0", 1), ("two", 1), (" 2 ", 2)):
+        monkeypatch.setenv("CLINIC_FINDER_PROCESSES", value)
+        assert server_processes() == expected, value
+    monkeypatch.delenv("CLINIC_FINDER_PROCESSES")
+    assert server_processes() == 1

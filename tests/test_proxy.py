@@ -220,6 +220,16 @@ def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
     assert deploy_serve.geocoder_share(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"}) == {}  # as set
 
 
+def test_each_process_is_told_how_many_share_the_sign_in_and_suggestion_limits(served: deploy_serve.Served) -> None:
+    """The throttles count in each process's memory; told the number of processes, each takes its share
+    (clinic_finder.server_processes; tests/test_auth.py shows the shares hold together)."""
+    assert deploy_serve.limits_share(3, {}) == {"CLINIC_FINDER_PROCESSES": "3"}
+    assert deploy_serve.limits_share(2, {"CLINIC_FINDER_PROCESSES": "4"}) == {}  # as set
+    for backend in served.backends:
+        environ = Path(f"/proc/{backend.process.pid}/environ").read_bytes().split(b"\0")
+        assert f"CLINIC_FINDER_PROCESSES={len(served.backends)}".encode() in environ
+
+
 def test_the_page_announces_its_first_screen_modules_for_preloading(served: deploy_serve.Served) -> None:
     """index.html comes with `Link: rel=modulepreload` for the finder's first-screen element modules (from the
     installed Streamlit's manifest), each a file nginx serves, so the browser fetches them with the page."""

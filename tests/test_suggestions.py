@@ -276,3 +276,15 @@ def test_archive_moves_resolved_suggestions_out_of_the_queue(small_csv: Path, id
     assert [r["type"] for r in map(json.loads, archive.read_text().splitlines())] == ["suggestion", "resolution"]
     assert suggestions.archive_resolved(small_csv) == (0, None)
     assert not list(small_csv.parent.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("processes", [2, 3, 4])
+def test_processes_behind_one_address_share_the_server_wide_limit(processes: int) -> None:
+    """Each `make serve` process counts suggestions in its own memory: with its share of the server-wide limit,
+    new sessions taking turns between processes get no more through in an hour than one process allows."""
+    one = SuggestionLimiter.share(1)
+    assert one.server_wide == SuggestionLimiter().server_wide
+    limiters = [SuggestionLimiter.share(processes) for _ in range(processes)]
+    allowed = sum(limiters[n % processes].reserve(f"session-{n}", now=float(n)).allowed for n in range(500))
+    assert 0 < allowed <= one.server_wide
+    assert limiters[0].per_session == one.per_session  # a session stays on its process: its own limit is whole
