@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from clinic_finder import clock
 from clinic_finder.csvfile import COORDINATE_DECIMALS
 from clinic_finder.i18n import N_, _, ngettext
 from clinic_finder.schema import COLUMNS
@@ -134,6 +135,6 @@ def mark_checked(clinics: pd.DataFrame, ids: set[str] | frozenset[str], checked_
     rows = marked["id"].isin(ids)
     for column in ("last_checked", "checked_by"):
         marked[column] = marked[column].astype(object)
-    marked.loc[rows, "last_checked"] = (today or dt.date.today()).isoformat()
+    marked.loc[rows, "last_checked"] = (today or clock.today()).isoformat()
     marked.loc[rows, "checked_by"] = checked_by
     return marked

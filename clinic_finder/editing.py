@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from clinic_finder import clock
 from clinic_finder.csvfile import LoadResult, validate_records
 from clinic_finder.schema import COLUMNS, DATE_COLUMNS
 
@@ -42,7 +43,7 @@ def prepare_candidate(base: pd.DataFrame | None, edited: pd.DataFrame, today: dt
     Editing a row does not mark it checked: `last_checked` says a person confirmed the whole row with the
     clinic, which only "Still correct" and the clinic form do (see `diff.mark_checked`).
     """
-    day = today or dt.date.today()
+    day = today or clock.today()
     filled = edited.reindex(columns=list(COLUMNS)).copy()
     # A row someone typed in fresh has no source date yet: its source is the person typing, today.
     blank_dates = filled["source_date"].map(_blank)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from clinic_finder import clock
 from clinic_finder.accounts import Account
 from clinic_finder.i18n import N_, _
 from clinic_finder.permissions import form_columns
@@ -144,7 +145,7 @@ def clinic_form(account: Account, clinics: pd.DataFrame, clinic_id: str, *, toda
     if len(rows) != 1:
         raise KeyError(clinic_id)
     row = rows.iloc[0].to_dict()
-    day = today or dt.date.today()
+    day = today or clock.today()
     columns = form_columns(account)
     groups = []
     for group in GROUP_TITLES:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from clinic_finder import store
+from clinic_finder import clock, store
 from clinic_finder.accounts import Account, audit_label, checked_label
 from clinic_finder.csvfile import Problem
 from clinic_finder.diff import ClinicsDiff, cell_text, diff_clinics, mark_checked
@@ -103,7 +103,7 @@ def check_change(account: Account, before: pd.DataFrame, after: pd.DataFrame, *,
     allowed = set(editable_columns(account))
     # The only thing a clinic may say in the check columns is "checked today, by this account", both at once
     # (its name beside an old date would claim a check it did not make).
-    marker = {"last_checked": (today or dt.date.today()).isoformat(), "checked_by": checked_label(account, typed_name)}
+    marker = {"last_checked": (today or clock.today()).isoformat(), "checked_by": checked_label(account, typed_name)}
     after_rows = _rows_by_id(after)
     for change in diff.changed:
         if change.id not in account.clinic_ids:
@@ -155,7 +155,7 @@ def apply_clinic_form(account: Account, current: pd.DataFrame, clinic_id: str, v
             Problem(_("this form may not set '{column}'").format(column=str(key)[:60]), None,
                     str(key)[:60] if str(key) in COLUMN_INFO else None, None)
             for key in refused])
-    day = today or dt.date.today()
+    day = today or clock.today()
     candidate = current.reset_index(drop=True).copy()
     before = {c: cell_text(c, candidate.at[position, c]) for c in COLUMNS}
     for column, value in values.items():

@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from clinic_finder import geo
+from clinic_finder import clock, geo
 from clinic_finder.i18n import N_, _
 
 MAX_DISTANCE_FROM_ZIP_MILES = 50.0
@@ -108,7 +108,7 @@ def _parse_date(value: Any) -> dt.date | None:
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise PydanticCustomError("date", _("must be an ISO date YYYY-MM-DD, like 2023-06-29")) from None
-    if day > dt.date.today():
+    if day > clock.today():
         raise PydanticCustomError("date", _("is in the future; use the date it actually happened"))
     return day
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -13,8 +14,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from clinic_finder import DEFAULT_CLINICS_CSV, accounts, auth, geo, suggestions
+from clinic_finder import DEFAULT_CLINICS_CSV, accounts, auth, clock, geo, suggestions
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+# The day the suite started is "today" in every test (clock.today): a run that crosses midnight still compares a
+# save's date with the date the test expects. (Servers started for browser tests run in processes of their own,
+# on the real date: none of those tests checks a date.)
+SUITE_DAY = dt.date.today()
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "9_Staff.py")
@@ -58,6 +64,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
         monkeypatch.delenv(name, raising=False)
     # Never the machine's own accounts file: each test gets a path of its own, with no file there yet.
     monkeypatch.setenv(accounts.ACCOUNTS_ENV_VAR, str(tmp_path / "accounts-home" / "accounts.json"))
+    monkeypatch.setattr(clock, "today", lambda: SUITE_DAY)
     for throttle in (auth.THROTTLE, accounts.NAME_THROTTLE, suggestions.LIMITER):
         throttle.reset()
     yield

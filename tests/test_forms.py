@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +15,9 @@ from clinic_finder.editing import validate_frame
 from clinic_finder.forms import AVAILABILITY_LABELS, clinic_form, shown_value
 from clinic_finder.permissions import apply_clinic_form, form_columns
 from clinic_finder.schema import CLINIC_EDITABLE_COLUMNS, COLUMN_INFO, GROUP_TITLES
+from tests.conftest import SUITE_DAY
 
-TODAY = dt.date.today()
+TODAY = SUITE_DAY
 
 
 @pytest.fixture

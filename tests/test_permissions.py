@@ -29,8 +29,9 @@ from clinic_finder.permissions import (
     visible_clinic_ids,
 )
 from clinic_finder.schema import CLINIC_EDITABLE_COLUMNS, COLUMNS
+from tests.conftest import SUITE_DAY
 
-TODAY = dt.date.today()  # the schema refuses dates after the real today, so tests use it
+TODAY = SUITE_DAY  # the schema refuses dates after today (clock.today, held to this day in tests)
 
 
 def load(path: Path) -> tuple[pd.DataFrame, str]:

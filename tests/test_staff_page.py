@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 from clinic_finder import accounts, auth, geo, store, suggestions
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
 from clinic_finder.diff import cell_text
-from tests.conftest import PAGE, PASSWORD, ROOT, FakeNominatim
+from tests.conftest import PAGE, PASSWORD, ROOT, SUITE_DAY, FakeNominatim
 from tests.page_html import html_bodies
 
-TODAY = dt.date.today().isoformat()
+TODAY = SUITE_DAY.isoformat()
 SUGGEST_PAGE = str(ROOT / "pages" / "8_Suggest_a_correction.py")
 OWN = "centerstone-of-illinois-alton"  # row 1: the clinic account's clinic
 OTHER = "serenity-house-counseling-servs-inc-outpatient"  # row 0: someone else's
@@ -723,7 +723,7 @@ def test_a_maintainer_picks_a_clinic_and_edits_any_field(small_csv: Path, monkey
     picker.select(OTHER)
     at.run()
     at.text_input(key=form(OTHER) + "name").input("Serenity House Counseling Services")
-    at.date_input(key=form(OTHER) + "wait_as_of").set_value(dt.date.today())
+    at.date_input(key=form(OTHER) + "wait_as_of").set_value(SUITE_DAY)
     at.run()
     confirm_and_save(at, form(OTHER))
     after = row_of(small_csv, OTHER)

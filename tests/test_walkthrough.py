@@ -5,7 +5,6 @@ refused, and the maintainer undoes the change from the backups list."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from clinic_finder import cli, store, suggestions
 from clinic_finder.csvfile import read_clinics_csv
 from clinic_finder.live import LiveClinics
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SUITE_DAY
 from tests.page_html import html_bodies
 from tests.test_staff_page import SUGGEST_PAGE, confirm_and_save, edit, page, sign_in, text
 
@@ -38,7 +37,7 @@ def signed_in(csv: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> AppTest:
 def test_a_clinic_keeps_its_own_listing_right(clinics_csv: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     original = clinics_csv.read_bytes()
-    today = dt.date.today().isoformat()
+    today = SUITE_DAY.isoformat()  # clock.today in every test (tests/conftest.py)
     monkeypatch.setenv("CLINIC_FINDER_DATA", str(clinics_csv))
     monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
     finder = LiveClinics(clinics_csv)  # what the finder page serves

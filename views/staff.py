@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from clinic_finder import accounts, data_path, editing, forms, permissions, store, suggestions
+from clinic_finder import accounts, clock, data_path, editing, forms, permissions, store, suggestions
 from clinic_finder import geocode as geocoding
 from clinic_finder.accounts import Account
 from clinic_finder.csvfile import Problem, clinics_to_csv_bytes, parse_upload
@@ -600,7 +600,7 @@ def _column_config() -> dict[str, Any]:
                                                          min_value=-180.0, max_value=180.0)
         elif info.kind == "date":
             config[name] = st.column_config.DateColumn(_(info.label), help=help_text, format="YYYY-MM-DD",
-                                                       max_value=dt.date.today())
+                                                       max_value=clock.today())
         else:
             config[name] = st.column_config.TextColumn(_(info.label), help=help_text)
     config["id"] = st.column_config.TextColumn(_(COLUMN_INFO["id"].label), help=_(COLUMN_INFO["id"].help),
