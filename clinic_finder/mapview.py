@@ -422,8 +422,10 @@ def _walk(element: Element) -> Iterator[Element]:
         yield from _walk(child)
 
 
-def use_local_assets(m: folium.Map, asset_base: str = DEFAULT_ASSET_BASE) -> folium.Map:
-    """Point every JS/CSS link of a fully built map at the app's vendored copies, and set the icon path.
+def use_local_assets(m: folium.Map, asset_base: str = DEFAULT_ASSET_BASE, icon: IconImagePath | None = None,
+                     ) -> folium.Map:
+    """Point every JS/CSS link of a fully built map at the app's vendored copies, and set the icon path (`icon`, by
+    default Leaflet's images folder under `asset_base`), unless the map has it already.
 
     Sets instance attributes only: folium's `add_js_link` edits the class-level lists in place, so
     changing those would leak into every later map. Raises ValueError for an asset we do not vendor.
@@ -444,9 +446,9 @@ def use_local_assets(m: folium.Map, asset_base: str = DEFAULT_ASSET_BASE) -> fol
             (name, f"{base}/{LOCAL_CSS[name]}") for name, _ in element.default_css if name in LOCAL_CSS
         ]
     if not any(isinstance(child, IconImagePath) for child in m._children.values()):
-        icon_path = IconImagePath(f"{base}/{LEAFLET_DIR}/images/")
-        m.add_child(icon_path)
-        m._children.move_to_end(icon_path.get_name(), last=False)  # before any marker is created
+        icon = icon or IconImagePath(f"{base}/{LEAFLET_DIR}/images/")
+        m.add_child(icon)
+        m._children.move_to_end(icon.get_name(), last=False)  # before any marker is created
     return m
 
 
@@ -585,10 +587,7 @@ def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE)
     m = _new_map(tiles)
     m.default_js = [(name, url) for name, url in m.default_js if name != "jquery"]  # this map only
     BaseMapExtras().add_to(m)
-    icon = InlineDefaultIcon()
-    m.add_child(icon)
-    m._children.move_to_end(icon.get_name(), last=False)  # before any marker is created (use_local_assets keeps it)
-    return _localize(use_local_assets(m, asset_base), asset_base, FINDER_JS, FINDER_CSS)
+    return _localize(use_local_assets(m, asset_base, InlineDefaultIcon()), asset_base, FINDER_JS, FINDER_CSS)
 
 
 class FitAndSelect(MacroElement):

@@ -197,24 +197,18 @@ def _user_line() -> str:
     return f"user {pwd.getpwuid(stat.st_uid).pw_name} {grp.getgrgid(stat.st_gid).gr_name};"
 
 
-def geocoder_share(backends: int, environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Staff geocoding is rate-limited per process (1 request/s for Nominatim): with K processes each waits
-    K times as long, so all of them together stay within the limit. Kept as set if set."""
+def process_shares(backends: int, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What each of `backends` processes is told so that limits counted per process hold for all of them together;
+    a variable already set is kept as set.
+
+    Staff geocoding (1 request/s for Nominatim): each process waits `backends` times as long. The sign-in throttles
+    and the suggestion limit: each process takes its share (clinic_finder.server_processes)."""
     environ = dict(os.environ) if environ is None else environ
-    if environ.get(GEOCODER_DELAY_VARIABLE):
-        return {}
     from clinic_finder.geocode import GeocoderSettings
 
-    return {GEOCODER_DELAY_VARIABLE: f"{GeocoderSettings().min_delay_seconds * backends:g}"}
-
-
-def limits_share(backends: int, environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The sign-in throttles and the suggestion limit count in each process's memory: told how many processes
-    there are, each takes its share (clinic_finder.server_processes). Kept as set if set."""
-    environ = dict(os.environ) if environ is None else environ
-    if environ.get(PROCESSES_ENV_VAR):
-        return {}
-    return {PROCESSES_ENV_VAR: str(backends)}
+    wanted = {GEOCODER_DELAY_VARIABLE: f"{GeocoderSettings().min_delay_seconds * backends:g}",
+              PROCESSES_ENV_VAR: str(backends)}
+    return {name: value for name, value in wanted.items() if not environ.get(name)}
 
 
 def healthy(base_url: str, timeout: float = 2.0) -> bool:
@@ -312,7 +306,7 @@ def serve(
     """nginx on `listen` (default: a free port on 127.0.0.1) in front of `backends` processes of `script`, the page
     preloading `preload_elements`' modules (the finder's first screen; another page has its own, or none)."""
     script_path = (ROOT / script).resolve()
-    env = {**geocoder_share(backends), **limits_share(backends), **(env or {})}
+    env = {**process_shares(backends), **(env or {})}
     listen = listen or f"127.0.0.1:{free_port()}"
     port = listen.rsplit(":", 1)[-1]
     with ExitStack() as stack:

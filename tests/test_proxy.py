@@ -216,15 +216,17 @@ def test_a_page_preloads_only_its_own_first_screen_modules(tmp_path: Path) -> No
 
 
 def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
-    assert deploy_serve.geocoder_share(3, {}) == {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "3"}
-    assert deploy_serve.geocoder_share(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"}) == {}  # as set
+    assert deploy_serve.process_shares(3, {})["CLINIC_FINDER_GEOCODER_MIN_DELAY"] == "3"
+    as_set = deploy_serve.process_shares(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"})
+    assert "CLINIC_FINDER_GEOCODER_MIN_DELAY" not in as_set and as_set["CLINIC_FINDER_PROCESSES"] == "2"
 
 
 def test_each_process_is_told_how_many_share_the_sign_in_and_suggestion_limits(served: deploy_serve.Served) -> None:
     """The throttles count in each process's memory; told the number of processes, each takes its share
     (clinic_finder.server_processes; tests/test_auth.py shows the shares hold together)."""
-    assert deploy_serve.limits_share(3, {}) == {"CLINIC_FINDER_PROCESSES": "3"}
-    assert deploy_serve.limits_share(2, {"CLINIC_FINDER_PROCESSES": "4"}) == {}  # as set
+    assert deploy_serve.process_shares(3, {})["CLINIC_FINDER_PROCESSES"] == "3"
+    as_set = deploy_serve.process_shares(2, {"CLINIC_FINDER_PROCESSES": "4"})
+    assert "CLINIC_FINDER_PROCESSES" not in as_set and as_set["CLINIC_FINDER_GEOCODER_MIN_DELAY"] == "2"
     for backend in served.backends:
         environ = Path(f"/proc/{backend.process.pid}/environ").read_bytes().split(b"\0")
         assert f"CLINIC_FINDER_PROCESSES={len(served.backends)}".encode() in environ
