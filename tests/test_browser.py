@@ -131,7 +131,7 @@ def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(
         assert call and directions and call["height"] >= 44 and directions["height"] >= 44
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width} px wide on a 390 px phone"
-        newcomer = phone.locator(".st-key-finder-newcomer").get_by_text("New to IOP?")
+        newcomer = phone.locator(".st-key-page-top details.cf-newcomer").get_by_text("New to IOP?")
         assert newcomer.is_visible()
         # The language switch is not under Streamlit's fixed header (a trial click fails if something covers it).
         phone.get_by_text("Español", exact=True).first.click(trial=True, timeout=10_000)

@@ -96,6 +96,7 @@ def test_a_spanish_link_opens_in_spanish_with_the_english_results(server: str, p
     page.goto(f"{server}/?lang=es&{SEARCH}")
     wait_for_results(page)
     assert page.locator("h1").first.inner_text().strip() == "Encuentre un IOP cerca de usted"
+    assert page.title() == "Buscador de IOP — Illinois y Texas"  # the browser's tab, from a first run too
     assert re.fullmatch(r"\d+ confirmados? · \d+ más podrían? servirle — llame para preguntar", headline(page))
     assert page.locator(".cf-call").first.inner_text().startswith("Llame al ")
     assert "Cómo llegar" in page.locator(CARD).first.inner_text()
@@ -116,6 +117,20 @@ def test_a_spanish_link_opens_in_spanish_with_the_english_results(server: str, p
     assert frame.locator(".leaflet-control-zoom-in").get_attribute("aria-label") == "Acercar"
     assert frame.locator(".leaflet-control-zoom-out").get_attribute("aria-label") == "Alejar"
     assert frame.locator(".leaflet-marker-icon[alt='Marker']").count() == 0
+
+
+@pytest.mark.parametrize(("path", "title", "heading"), [
+    ("/Glossary", "Glosario · Buscador de IOP", "Glosario"),
+    ("/What_is_an_IOP", "¿Qué es un IOP? · Buscador de IOP", "¿Qué es un IOP?"),
+    ("/Staff", "Personal — Buscador de IOP", "Acceso del personal"),
+])
+def test_a_spanish_link_to_another_page_names_it_in_spanish(server: str, page: Page, path: str, title: str,
+                                                            heading: str) -> None:
+    """The tab's title and the page's heading, on a session's first run (which starts in English until the
+    page sets the language: both were English once)."""
+    page.goto(f"{server}{path}?lang=es")
+    expect(page.locator("h1").first).to_have_text(heading, timeout=60_000)
+    expect(page).to_have_title(title)
 
 
 def test_the_link_reopens_in_spanish_and_the_switch_goes_back_to_english(server: str, page: Page) -> None:

@@ -7,7 +7,7 @@ Streamlit elements; `clinic_finder` holds the rules and never imports streamlit.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -79,16 +79,21 @@ def language_switch(language: str) -> None:
         st.info(f"{LANGUAGES[offered]}: " + translations(offered).gettext(LANGUAGE_OFFER))
 
 
-def crisis_lines() -> None:
+def crisis_lines(intro_html: str = "") -> None:
     """988, the SAMHSA National Helpline and 911 as call links: at the top of every page of the app, in the
-    language of this run (set by `start_page` before this is called)."""
+    language of this run (set by `start_page` before this is called).
+
+    One element with the stylesheet and `intro_html` (the page's own opening, HTML the app built): a visitor's
+    browser draws each element of a first screen in turn, and the map waits for them (make bench)."""
     language = current_language()
-    with st.container(border=True, key="crisis-lines"):
-        html_block(explainer.crisis_lines_html(language), key="crisis-lines-text")
+    html_block(f"<style>{_stylesheet()}</style>"
+               f'<div class="cf-crisis-lines">{explainer.crisis_lines_html(language)}</div>{intro_html}',
+               key="crisis-lines")
 
 
-def menu() -> None:
-    """Our own menu in the sidebar (Streamlit's page list is off in .streamlit/config.toml)."""
+def menu(before_html: str = "") -> None:
+    """Our own menu in the sidebar (Streamlit's page list is off in .streamlit/config.toml), after `before_html`
+    (HTML the app built), in one element."""
     links = [(_(MENU_FINDER), "/")]
     links += [(explainer.page_title(page.slug), page.url_path) for page in explainer.PAGES.values()]
     links += [(explainer.glossary_title(), explainer.GLOSSARY_URL), (_("Staff"), STAFF_URL)]
@@ -96,31 +101,33 @@ def menu() -> None:
         items = "".join(f'<li><a href="{html_attr(link(url))}" target="_self">{html_text(title)}</a></li>'
                         for title, url in links)
         label = _("Pages")
-        html_block(f'<nav aria-label="{html_attr(label)}"><ul class="cf-menu">{items}</ul></nav>', key="menu")
+        html_block(f'{before_html}<nav aria-label="{html_attr(label)}"><ul class="cf-menu">{items}</ul></nav>',
+                   key="menu")
 
 
-def start_page(title: str, icon: str = "🧭", layout: str = "centered", menu_now: bool = True) -> str:
-    """Set up a page: title, language, stylesheet, menu, language switch and crisis lines. Returns the language.
+def start_page(title: Callable[[], str], icon: str = "🧭", layout: str = "centered", menu_now: bool = True,
+               intro: Callable[[], str] | None = None) -> str:
+    """Set up a page: title, language, menu, language switch, then the stylesheet, the crisis lines and the
+    page's `intro` (HTML the app built) as one element (`crisis_lines`). Returns the language.
 
+    `title` and `intro` are called once this run's language is set: before that, `_()` speaks English (a
+    session's first run starts in a new thread), and a Spanish page had an English title in the browser's tab.
     `menu_now=False`: the page calls `finish_page()` at its end instead, so its own content is sent first.
     """
     language = choose_language()
-    st.set_page_config(page_title=title, page_icon=icon, layout=layout)  # type: ignore[arg-type]
-    # Through html_block, as the menu and the crisis lines: on the finder nothing else needs st.html's module, one
-    # wait less for a first load (make bench). Its container is hidden; a <style> applies wherever it is.
-    with st.container(key="cf-stylesheet"):
-        html_block(f"<style>{_stylesheet()}</style>", key="stylesheet")
+    st.set_page_config(page_title=title(), page_icon=icon, layout=layout)  # type: ignore[arg-type]
     if menu_now:
         menu()
     with st.container(key="page-top"):
         language_switch(language)
-        crisis_lines()
+        crisis_lines(intro() if intro else "")
     return language
 
 
-def finish_page() -> None:
-    """What every page ends with: the menu in the sidebar (sent last: the page's own content comes first)."""
-    menu()
+def finish_page(sidebar_html: str = "") -> None:
+    """What every page ends with: `sidebar_html` and the menu in the sidebar (sent last: the page's own content
+    comes first)."""
+    menu(sidebar_html)
 
 
 def safe_markdown(text: str) -> None:

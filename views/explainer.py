@@ -35,7 +35,7 @@ def _footer(next_page: explainer.ExplainerPage | None) -> None:
 
 def show_explainer_page(slug: str) -> None:
     """One explainer page: crisis lines, its sections with their anchors, disclaimer, link to the search."""
-    common.start_page(_("{title} · IOP Finder").format(title=explainer.page_title(slug)), "📘")
+    common.start_page(lambda: _("{title} · IOP Finder").format(title=explainer.page_title(slug)), "📘")
     for section in explainer.sections(slug):
         if section.level:
             _HEADINGS[section.level](section.heading, anchor=section.anchor)
@@ -49,8 +49,8 @@ def show_explainer_page(slug: str) -> None:
 
 def show_glossary() -> None:
     """The glossary: one entry per searchable service, each under its slug as anchor."""
+    common.start_page(lambda: _("{title} · IOP Finder").format(title=explainer.glossary_title()), "📘")
     title = explainer.glossary_title()  # the first heading of the glossary's Markdown, in the run's language
-    common.start_page(_("{title} · IOP Finder").format(title=title), "📘")
     intro, sources = explainer.glossary_intro_and_sources()
     st.title(title, anchor="glossary")
     _markdown(intro)

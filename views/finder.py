@@ -274,8 +274,7 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
             pieces.append('<p class="cf-section">' + html_text(_(name)) + "</p>")
         pieces.append(view.card(row))
     if pieces:
-        with st.container(key=f"list-{part}"):
-            html_block(f'{before}<div data-part="{part}">{"".join(pieces)}</div>', key=f"cards-{part}")
+        html_block(f'{before}<div data-part="{part}">{"".join(pieces)}</div>', key=f"cards-{part}")
     if len(frame) > shown:
         action_button(_("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown)),
                       key=f"more_{part}", on_click=lambda: _show_more(part))
@@ -304,7 +303,7 @@ def result_list(view: finder.ResultView) -> None:
 
 
 def show_finder() -> None:
-    """The whole finder page (the sidebar and stylesheet last, so the search and answers come first)."""
+    """The whole finder page (the sidebar last, so the search and answers come first)."""
     try:
         _page()
     finally:
@@ -312,14 +311,8 @@ def show_finder() -> None:
 
 
 def _page() -> None:
-    common.start_page(_("IOP Finder — Illinois & Texas"), "🧭", layout="wide", menu_now=False)
-    with st.container(key="finder-head"):
-        title = html_text(_("Find an IOP near you"))
-        about = html_text(_("Intensive outpatient programs for addiction and co-occurring mental-health care in "
-                            "Illinois and Texas. We do not track or log your searches."))
-        # Our own words as HTML (views.components.html_block), like the list: Streamlit's title and captions are
-        # Markdown, rendered in the visitor's browser on every first load.
-        html_block(f'<h1 class="cf-page-title">{title}</h1><p class="cf-caption">{about}</p>', key="finder-title")
+    common.start_page(lambda: _("IOP Finder — Illinois & Texas"), "🧭", layout="wide", menu_now=False,
+                      intro=_intro_html)
     _seed_from_url()
     with st.container(key="finder-form"):
         state = search_form()
@@ -330,8 +323,6 @@ def _page() -> None:
     messages = st.container(key="finder-messages")
     for note in st.session_state.get("url_notes", []):
         messages.info(note)  # built from escaped parts (finder.state_from_query)
-    with st.container(key="finder-newcomer"):
-        _newcomer_panel(_("New to IOP? Five things to know"), expanded=False, key="newcomer-page")
     live = serving_clinics(str(data_path())).current()
     if live.snapshot is None:
         messages.info(_("The clinic list is being updated right now. Please try again in a few minutes — or call "
@@ -374,6 +365,17 @@ def _page() -> None:
             result_list(view)
 
 
+def _intro_html() -> str:
+    """The title, what the finder is, and "New to IOP?" (for phones, where the sidebar is folded away), as HTML
+    in the crisis lines' element (common.crisis_lines), like the list: Streamlit's title and captions are
+    Markdown, rendered in the visitor's browser on every first load, each one element more."""
+    title = html_text(_("Find an IOP near you"))
+    about = html_text(_("Intensive outpatient programs for addiction and co-occurring mental-health care in "
+                        "Illinois and Texas. We do not track or log your searches."))
+    return (f'<h1 class="cf-page-title">{title}</h1><p class="cf-caption">{about}</p>'
+            + _newcomer_panel(_("New to IOP? Five things to know"), expanded=False))
+
+
 def _csv_when_clicked(view: finder.ResultView) -> Any:
     """The download, made only when someone clicks (Streamlit runs this in another thread: the run's language
     goes with it, for the column headers). Most visitors never download: no file is made for them."""
@@ -386,18 +388,16 @@ def _csv_when_clicked(view: finder.ResultView) -> Any:
     return made
 
 
-def _newcomer_panel(summary: str, expanded: bool, key: str) -> None:
+def _newcomer_panel(summary: str, expanded: bool) -> str:
     """The five facts, folded under `summary`: a plain <details> (Streamlit's expander and Markdown cost a first
     load their rendering, twice: the panel is in the sidebar and, for phones, in the page)."""
     opened = " open" if expanded else ""
-    html_block(f'<details class="cf-newcomer"{opened}><summary>{html_text(summary)}</summary>'
-               f"{newcomer_panel_html()}</details>", key=key)
+    return (f'<details class="cf-newcomer"{opened}><summary>{html_text(summary)}</summary>'
+            f"{newcomer_panel_html()}</details>")
 
 
 def _end_of_page() -> None:
-    with st.sidebar:
-        _newcomer_panel(_("New to IOP?"), expanded=True, key="newcomer-sidebar")
-    common.finish_page()
+    common.finish_page(sidebar_html=_newcomer_panel(_("New to IOP?"), expanded=True))
 
 
 def _map(view: finder.ResultView, key: tuple, carried: dict[str, str]) -> str | None:

@@ -935,7 +935,7 @@ def workspace(account: Account) -> None:
 
 def show_staff() -> None:
     """The whole Staff page."""
-    common.start_page(_("Staff — IOP Finder"), "🔒", layout="wide")
+    common.start_page(lambda: _("Staff — IOP Finder"), "🔒", layout="wide")
     try:
         _recover_crashed_saves()
         account = _current_account()

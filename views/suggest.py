@@ -81,7 +81,7 @@ def _problem(problems: dict[str, str], field: str) -> None:
 
 def show_suggest() -> None:
     """The whole page."""
-    common.start_page(_("Suggest a correction — IOP Finder"), "✏️")
+    common.start_page(lambda: _("Suggest a correction — IOP Finder"), "✏️")
     st.title(_(FORM_LABELS["title"]))
     clinic_id = common.query().get("clinic", "").strip()
     row = _row(clinic_id)
