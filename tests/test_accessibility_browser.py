@@ -93,7 +93,7 @@ def test_keyboard_alone_reaches_search_filters_results_and_call_links_in_order(s
                         return 'filters';
                     if (e.classList.contains('cf-call')) return 'call';
                     if (e.closest('.cf-card')) return 'card';
-                    if (e.closest('.st-key-finder-form')) return 'form';
+                    if (e.closest('form.cf-search')) return 'form';
                     return e.tagName.toLowerCase();
                 }"""
             ))

@@ -188,9 +188,12 @@ def test_the_filter_panel_offers_every_filter_and_shows_the_search(app: AppTest)
     href, text = panel["links"]["items"][0]
     assert text == "Evening groups" and href.startswith("/Glossary?") and href.endswith("#evening-groups")
     assert "zip=60613" in href and "services=evening%2Cvivitrol" in href
+    # The filters that are on, as one line under the fold (the panel writes it as text, not HTML).
+    assert panel["active"] == " · ".join(finder.filter_label(n) for n in ("evening", "vivitrol", "medicaid"))
     set_filters(app, needs=[], pay=[], age=None, confirmed_only=False)
     run(app)
     assert filters(app)["summary"] == "Filters: what you need, paying, who it is for"
+    assert filters(app)["active"] == ""
     assert filters(app)["links"] == {"intro": "", "items": [["/Glossary?zip=60613", "What do these words mean?"]]}
 
 

@@ -68,6 +68,7 @@ def test_shared_link_restores_search_draws_markers_offline_and_lists_nearest_fir
 def test_a_filter_click_changes_the_markers_without_reloading_the_map_frame(server: str, page: Page) -> None:
     page.goto(f"{server}/?zip=60613&unknown=0")
     wait_for_results(page)
+    expect(page.locator("p.cf-active-filters")).to_be_hidden()  # no filter on: no line of them
     frame = page.frame_locator(MAP_FRAME).locator("body")
     page.wait_for_function(f"() => document.querySelector('{MAP_FRAME}')", timeout=10_000)
     frame.evaluate("() => { window.__probe = 42; }")
@@ -82,6 +83,7 @@ def test_a_filter_click_changes_the_markers_without_reloading_the_map_frame(serv
     )
     after = marker_count(page)
     assert 0 < after < before
+    expect(page.locator("p.cf-active-filters")).to_have_text("Evening groups")  # under the fold, visible
     # The same document: a reloaded frame would have lost the probe.
     assert frame.evaluate("() => window.__probe") == 42
     assert card_ids(page)[0] == "symetria-recovery-chicago"

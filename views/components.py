@@ -154,7 +154,8 @@ def search_bar(
 
 # ---- the filters ----
 
-_FILTERS_HTML = '<details class="cf-filters"><summary></summary><div class="cf-filters-body"></div></details>'
+_FILTERS_HTML = ('<details class="cf-filters"><summary></summary><div class="cf-filters-body"></div></details>'
+                 '<p class="cf-active-filters" hidden></p>')
 
 # Built with DOM calls and textContent only (no HTML strings), once per set of labels; a rerun with the same
 # labels only sets what is ticked, so focus, the open panel and the person's place in it stay.
@@ -164,6 +165,9 @@ export default function (component) {
   const details = parentElement.querySelector("details.cf-filters");
   const body = details.querySelector(".cf-filters-body");
   details.querySelector("summary").textContent = data.summary;
+  const active = parentElement.querySelector("p.cf-active-filters");
+  active.textContent = data.active;
+  active.hidden = !data.active;
   const make = (tag, props, ...children) => {
     const node = Object.assign(document.createElement(tag), props || {});
     node.append(...children.filter((child) => child !== null));
@@ -248,18 +252,19 @@ details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
 
 def filter_panel(
     *, summary: str, groups: Sequence[dict[str, Any]], who: dict[str, Any], confirmed: dict[str, str],
-    selected: dict[str, Any], links: dict[str, Any], on_change: Callable[[object], None], key: str = "filter_panel",
+    selected: dict[str, Any], links: dict[str, Any], active: str, on_change: Callable[[object], None],
+    key: str = "filter_panel",
 ) -> None:
     """The filters, folded under `summary`: each group {name, legend, multiple, options: [{value, label}]}
     (multiple: checkboxes; else radio buttons, the first option's value "" meaning no answer); `who`
     {legend, note, groups}; `confirmed` {label, help}; `selected` {group name: value(s), confirmed_only};
-    `links` {intro, items: [[href, text]]} (the glossary). `on_change` gets what the panel sent, unchecked,
-    before the page is drawn."""
+    `links` {intro, items: [[href, text]]} (the glossary); `active`, the filters that are on as one line of text
+    under the fold ("": none). `on_change` gets what the panel sent, unchecked, before the page is drawn."""
 
     _component("iop_finder.filters", _FILTERS_HTML, _FILTERS_JS, _FILTERS_CSS)(
         key=key,
         data={"summary": summary, "groups": list(groups), "who": who, "confirmed": confirmed, "selected": selected,
-              "links": links},
+              "links": links, "active": active},
         on_filters_change=lambda: on_change(_sent(key, "filters")),
     )
 

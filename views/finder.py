@@ -175,7 +175,7 @@ def _filter_controls(state: finder.SearchState) -> None:
                              "schedules, so this often shows few.")},
         selected={"needs": list(state.services), "pay": list(state.payment), "age": state.age,
                   "gender": state.gender, "substance": state.substance, "confirmed_only": not state.include_unknown},
-        links=links, on_change=_filtered,
+        links=links, active=" · ".join(finder.filter_label(n) for n in state.required), on_change=_filtered,
     )
 
 
@@ -202,9 +202,6 @@ def search_form() -> finder.SearchState:
     )
     _sync_url(state)  # before the glossary links, which carry the search from the address
     _filter_controls(state)
-    if state.required:
-        active = " · ".join(html_text(finder.filter_label(n)) for n in state.required)
-        html_block(f'<p class="cf-active-filters">{active}</p>', key="active-filters")
     return state
 
 
@@ -314,13 +311,14 @@ def _page() -> None:
     common.start_page(lambda: _("IOP Finder — Illinois & Texas"), "🧭", layout="wide", menu_now=False,
                       intro=_intro_html)
     _seed_from_url()
-    with st.container(key="finder-form"):
-        state = search_form()
+    state = search_form()
     if st.session_state.get("last_state") != state:  # a new search starts at the top of the list
         st.session_state["last_state"] = state
         for part in ("result", "maybe", "video"):
             st.session_state.pop(f"shown_{part}", None)
-    messages = st.container(key="finder-messages")
+    # What the page has to say about the search (notes, a place it could not read) and then the headline, in one
+    # container that is always there (see the top of this module).
+    messages = st.container(key="finder-headline")
     for note in st.session_state.get("url_notes", []):
         messages.info(note)  # built from escaped parts (finder.state_from_query)
     live = serving_clinics(str(data_path())).current()
@@ -338,7 +336,7 @@ def _page() -> None:
     key = view_key(live.snapshot.key, state, origin, origin_state, carried)
     view = result_view(key, live.snapshot.index, state, origin, origin_state, carried)
     headline, hint = finder.summary_line(view.result, state)
-    with st.container(key="finder-headline"):
+    with messages:
         lines = "".join(f'<p class="cf-caption">{html_text(line)}</p>'
                         for line in (hint, finder.excluded_line(view.result)) if line)
         html_block(f'<h2 class="cf-headline">{html_text(headline)}</h2>{lines}', key="headline")
