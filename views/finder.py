@@ -1,7 +1,8 @@
 """The finder page: type a ZIP code or a place, pick what you need, see the nearest programs on a map and in a list.
 
-Layout rule: everything above the map sits in containers that always exist, so the map keeps its place in
-the page and Streamlit updates its frame instead of remounting it (a remount blanks the map for seconds).
+Layout rule: everything above the map is an element or a container that is always there (what comes and goes,
+such as a note or a warning, goes inside one), so the map keeps its place in the page and Streamlit updates its
+frame instead of remounting it (a remount blanks the map for seconds).
 """
 
 from __future__ import annotations
