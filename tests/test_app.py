@@ -161,6 +161,27 @@ def test_zip_search_with_a_filter_lists_nearest_first(app: AppTest) -> None:
     assert query(app, "zip") == "60613" and query(app, "services") == "evening"
 
 
+def page_nodes(at: AppTest) -> list[str]:
+    """The kind of every element and container of the page (under its main area and sidebar), in page order."""
+    def walk(node) -> Iterator[str]:  # type: ignore[no-untyped-def]
+        for child in (getattr(node, "children", None) or {}).values():
+            yield str(child.type)
+            yield from walk(child)
+    return [kind for root in at._tree.children.values() for kind in walk(root)]
+
+
+def test_the_first_screen_is_few_elements_of_few_kinds(app: AppTest) -> None:
+    """A visitor's browser loads the code of each kind of element the first time it meets one, and draws the
+    elements one after another while the map waits (make bench): the finder's first screen is the app's own
+    elements (one kind, views.components), the map and the download button, in at most 18 elements and
+    containers (35 before they were merged; a change that adds one is worth a bench run)."""
+    open_with(app, zip="60613", services="evening")
+    nodes = page_nodes(app)
+    elements = {kind for kind in nodes if kind not in ("flex_container", "column")}
+    assert elements == {"bidi_component", "component_instance", "download_button"}, nodes
+    assert len(nodes) <= 18, nodes
+
+
 def test_the_stylesheet_cannot_end_its_style_element() -> None:
     """The stylesheet goes into the page inside a <style> element, as is: no "<" in it (no "</style>"). Also,
     st.html's DOMPurify drops a <style> whose text has one: a comment once did, and every page lost its contrast

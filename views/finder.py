@@ -279,10 +279,11 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
 
 
 def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str) -> None:
-    with st.container(key=f"selected-{where}-{selected['id']}"):
-        heading = _("Selected on the map")
-        st.html(f'<div class="cf-{where}-only"><p class="cf-section">{html_text(heading)}</p>'
-                f"{view.card(selected)}</div>")
+    """The clinic clicked on the map, `where` ("desktop" or "phone": the stylesheet shows one), as the list draws
+    it (html_block: no st.html, whose module and sanitiser a first click would wait for)."""
+    heading = _("Selected on the map")
+    html_block(f'<div class="cf-{where}-only"><p class="cf-section">{html_text(heading)}</p>'
+               f"{view.card(selected)}</div>", key=f"selected-{where}-{selected['id']}")
 
 
 def result_list(view: finder.ResultView) -> None:
