@@ -27,4 +27,3 @@ def server_processes() -> int:
     behind one address, each takes its share of the limits, so all of them together hold to one server's."""
     value = os.environ.get(PROCESSES_ENV_VAR, "").strip()
     return int(value) if value.isdigit() and int(value) > 0 else 1
-

@@ -174,7 +174,7 @@ def test_the_first_screen_is_few_elements_of_few_kinds(app: AppTest) -> None:
     """A visitor's browser loads the code of each kind of element the first time it meets one, and draws the
     elements one after another while the map waits (make bench): the finder's first screen is the app's own
     elements (one kind, views.components), the map and the download button, in at most 18 elements and
-    containers (35 before they were merged; a change that adds one is worth a bench run)."""
+    containers (31 before they were merged; a change that adds one is worth a bench run)."""
     open_with(app, zip="60613", services="evening")
     nodes = page_nodes(app)
     elements = {kind for kind in nodes if kind not in ("flex_container", "column")}

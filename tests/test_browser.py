@@ -100,7 +100,7 @@ def test_clicking_a_marker_shows_that_clinic_beside_the_map(server: str, page: P
     selected = page.locator(".st-key-selected-desktop-symetria-recovery-houston")
     # A click that lands while Streamlit is still drawing is lost, as it would be for a person, who would click
     # again: so do we, a bounded number of times. The card's box can be on the page a moment before its text
-    # (Streamlit draws a container, then what is in it): wait for the text, not the box.
+    # (Streamlit draws an element's box, then what is in it): wait for the text, not the box.
     for _ in range(2):
         marker.click()
         try:

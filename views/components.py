@@ -247,6 +247,7 @@ details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
 .cf-filters label.cf-confirmed { margin-top: 0.75rem; }
 .cf-filters .cf-filter-help { display: block; font-size: 0.875rem; color: #5c5f69; margin: 0.25rem 0 0; }
 .cf-filters .cf-glossary-links { margin: 0.75rem 0 0; }
+p.cf-active-filters { margin: 1rem 0 0; }  /* the filters that are on, under the fold */
 """
 
 
