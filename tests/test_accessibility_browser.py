@@ -75,6 +75,26 @@ def test_no_serious_or_critical_axe_violation(server: str, browser: Browser, nam
         context.close()
 
 
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_no_serious_or_critical_axe_violation_on_staff_before_any_account(browser: Browser, width: int) -> None:
+    """Before any account exists, the Staff page tells the maintainer how to make one, with commands to copy: a
+    fresh deployment's first sight of it (highlighted shell code had 2.8:1 contrast there)."""
+    env = {"CLINIC_FINDER_TILES": "none"}  # the accounts file of this test (tests/conftest.py): none there yet
+    with streamlit_server("app.py", env) as base:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{base}/Staff")
+            page.get_by_text("python -m clinic_finder user add ann --role maintainer").wait_for(timeout=60_000)
+            page.wait_for_timeout(500)
+            violations = axe_violations(page)
+            if violations:
+                page.screenshot(path=str(ARTIFACTS / f"axe-staff-before-any-account-{width}.png"))
+            assert violations == [], violations
+        finally:
+            context.close()
+
 def test_keyboard_alone_reaches_search_filters_results_and_call_links_in_order(server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()

@@ -135,7 +135,9 @@ def _recover_crashed_saves() -> None:
 # How to switch staff editing on: the words are translated, the commands between them are not.
 HOW_TO_SWITCH_ON = N_("To switch staff editing on, the maintainer (someone with access to the server) opens a "
                       "terminal in the app's folder and either gives each person or clinic an account of their own:")
-ACCOUNT_COMMANDS = """```sh
+# No language after the fence: Streamlit's shell highlighting colours are under WCAG AA's contrast on its code
+# background (2.8:1), and plain commands read as well.
+ACCOUNT_COMMANDS = """```
 python -m clinic_finder user add ann --role maintainer
 python -m clinic_finder user add symetria-chicago --role clinic --clinic symetria-recovery-chicago
 ```"""
