@@ -143,6 +143,26 @@ def test_finder_page_through_the_proxy_shows_results_and_draws_markers(
     assert from_disk and all(servers[url] == "nginx" for url in from_disk)
 
 
+@pytest.mark.parametrize(("path", "heading"), [
+    ("/Staff", "Staff sign-in"),
+    ("/Glossary#medicaid", "Glossary"),
+    ("/What_is_an_IOP?zip=60613", "What is an IOP?"),
+])
+def test_every_page_opens_at_its_own_address(served: deploy_serve.Served, browser: Browser, path: str,
+                                            heading: str) -> None:
+    """A link to a page other than the finder (the glossary's "What is this?", a shared link, a bookmark) is a
+    fresh load of that address: nginx must not answer Streamlit's health check under the page's path."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(served.url + path)
+        page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=30_000)
+        assert get(f"{served.url}/Staff/_stcore/health")[0] == 404
+        assert get(f"{served.url}/_stcore/health")[0] == 200
+    finally:
+        context.close()
+
+
 def test_affinity_cookie_keeps_a_session_and_its_files_on_one_backend(
     served: deploy_serve.Served, browser: Browser
 ) -> None:
