@@ -128,7 +128,6 @@ def gzip_mirror(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
 FIRST_SCREEN_ELEMENTS = (
     "components/widgets/BidiComponent/BidiComponent.tsx",
     "components/widgets/CustomComponent/ComponentInstance.tsx",
-    "components/widgets/DownloadButton/DownloadButton.tsx",
 )
 
 

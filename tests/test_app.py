@@ -4,7 +4,9 @@ place names, the URL, the map, the download."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import gc
+import io
 import json
 import os
 import re
@@ -173,12 +175,12 @@ def page_nodes(at: AppTest) -> list[str]:
 def test_the_first_screen_is_few_elements_of_few_kinds(app: AppTest) -> None:
     """A visitor's browser loads the code of each kind of element the first time it meets one, and draws the
     elements one after another while the map waits (make bench): the finder's first screen is the app's own
-    elements (one kind, views.components), the map and the download button, in at most 18 elements and
-    containers (31 before they were merged; a change that adds one is worth a bench run)."""
+    elements (one kind, views.components) and the map, in at most 18 elements and containers (31 before they were
+    merged; a change that adds one is worth a bench run)."""
     open_with(app, zip="60613", services="evening")
     nodes = page_nodes(app)
     elements = {kind for kind in nodes if kind not in ("flex_container", "column")}
-    assert elements == {"bidi_component", "component_instance", "download_button"}, nodes
+    assert elements == {"bidi_component", "component_instance"}, nodes
     assert len(nodes) <= 18, nodes
 
 
@@ -434,12 +436,36 @@ def test_staff_edit_on_disk_shows_on_the_next_interaction(app: AppTest, clinics_
     assert cards(app) == ["symetria-recovery-chicago", clinics.loc[other, "id"]] or len(cards(app)) == 2
 
 
-def test_download_button_is_offered_and_made_only_on_click(app: AppTest) -> None:
-    """The CSV is made when someone clicks (tests/test_browser.py downloads it), not on every page view."""
+def download(at: AppTest) -> dict:
+    """What the results' download button holds: its label, file name, type, and the file when it sends one."""
+    [button] = [c for c in at.get("bidi_component") if c.proto.component_name == "iop_finder.download"]
+    return json.loads(button.proto.json)
+
+
+def test_download_is_made_only_on_click_and_sent_once(app: AppTest) -> None:
+    """The CSV is made and sent when someone clicks (tests/test_browser.py saves it), not on every page view, and
+    only in the run that answers the click."""
     open_with(app, zip="60613", services="evening")
-    [button] = app.get("download_button")
-    assert button.proto.label == "Download these results (CSV)"
-    assert button.proto.deferred_file_id and not button.proto.url  # no media file per page view
+    assert download(app) == {"label": "Download these results (CSV)", "file_name": "iop-programs.csv",
+                             "mime": "text/csv;charset=utf-8"}
+    app.session_state["download__token"] = "a-click"  # as the button's callback leaves it (views.components)
+    run(app)
+    sent = download(app)["file"]
+    assert sent["token"] == "a-click"
+    rows = list(csv.DictReader(io.StringIO(sent["text"].removeprefix("\ufeff"))))
+    assert sent["text"].startswith("\ufeff")  # the BOM, for Excel
+    assert [row["ID"] for row in rows][: len(cards(app))] == cards(app)
+    run(app)
+    assert "file" not in download(app)  # a later run (a filter, a map click) does not send it again
+
+
+def test_the_download_is_named_and_headed_in_the_visitors_language(app: AppTest) -> None:
+    open_with(app, zip="60613", services="evening", lang="es")
+    assert download(app)["file_name"] == "programas-iop.csv"
+    app.session_state["download__token"] = "a-click"
+    run(app)
+    header = next(csv.reader(io.StringIO(download(app)["file"]["text"].removeprefix("\ufeff"))))
+    assert "Distancia (millas)" in header and "Distance (miles)" not in header
 
 
 def test_the_new_filters_work_from_a_shared_link(app: AppTest, clinics_csv: Path) -> None:

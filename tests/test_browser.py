@@ -223,6 +223,7 @@ def test_download_is_the_current_results_with_formulas_neutralised(server: str, 
     wait_for_results(page)
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download these results (CSV)").click()
+    assert download.value.suggested_filename == "iop-programs.csv"
     path = tmp_path / "results.csv"
     download.value.save_as(path)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))

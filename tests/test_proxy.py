@@ -19,20 +19,27 @@ import pytest
 from playwright.sync_api import Browser
 
 import loadbench
+from clinic_finder import accounts, auth
 from deploy import serve as deploy_serve
 from tests.browser import ARTIFACTS, ROOT
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 COOKIE = deploy_serve.AFFINITY_COOKIE
+MAINTAINER, PASSWORD = "ann", "evening groups on tuesdays"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[deploy_serve.Served]:
-    data = tmp_path_factory.mktemp("data") / "clinics.csv"
+    folder = tmp_path_factory.mktemp("data")
+    data = folder / "clinics.csv"
     shutil.copyfile(ROOT / "data" / "clinics.csv", data)
+    accounts_file = folder / "accounts.json"
+    accounts.add_account(accounts_file, MAINTAINER, "maintainer", auth.hash_password(PASSWORD))
     ARTIFACTS.mkdir(exist_ok=True)
+    env = {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data),
+           "CLINIC_FINDER_ACCOUNTS": str(accounts_file)}
     with (ARTIFACTS / "proxy-test.log").open("w") as log, deploy_serve.serve(
-        "app.py", backends=2, env={"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data)}, log=log
+        "app.py", backends=2, env=env, log=log
     ) as running:
         yield running
 
@@ -170,12 +177,15 @@ def test_affinity_cookie_keeps_a_session_and_its_files_on_one_backend(
     context = browser.new_context()
     try:
         page = context.new_page()
-        # The results download (a CSV, made when the visitor clicks) lives in the memory of the process that
-        # runs this visitor's session (a search no other test here makes, so the other has no such file).
-        page.goto(f"{served.url}/?zip=77040&radius=50&services=medications")
-        page.locator('[data-part="result"] .cf-card').first.wait_for(timeout=30_000)
+        # A staff download (the clinics file, offered by Streamlit's download button) lives in the memory of the
+        # process that runs this session, under /media/: the other process has no such file.
+        page.goto(f"{served.url}/Staff")
+        page.get_by_role("textbox", name="Account name").fill(MAINTAINER)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("tab", name="Download").click(timeout=60_000)
         with page.expect_request(lambda r: urlsplit(r.url).path.startswith("/media/"), timeout=30_000) as download:
-            page.get_by_role("button", name="Download these results (CSV)").click()
+            page.get_by_role("button", name="Download the current list (CSV)").click()
         cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
         after = [connects(b) for b in served.backends]
         assert sorted(a - b for a, b in zip(after, before, strict=True)) == [0, 1]  # exactly one process has it
@@ -259,10 +269,10 @@ def test_the_page_announces_its_first_screen_modules_for_preloading(served: depl
         links = response.headers.get_all("Link") or []
     modules = [link.split(">")[0].lstrip("<") for link in links if link.endswith("rel=modulepreload")]
     names = {module.rsplit("/", 1)[1].split(".")[0] for module in modules}
-    assert {"BidiComponent", "ComponentInstance", "DownloadButton"} <= names
-    # Not on the finder's first screen (the search bar, filters, language switch, lists and "Show more" are
-    # custom elements): not fetched early.
-    assert not {"TextInput", "Selectbox", "ButtonGroup", "Checkbox", "Html", "Button"} & names
+    assert {"BidiComponent", "ComponentInstance"} <= names
+    # Not on the finder's first screen (the search bar, filters, language switch, lists, "Show more" and the
+    # download are custom elements): not fetched early.
+    assert not {"TextInput", "Selectbox", "ButtonGroup", "Checkbox", "Html", "Button", "DownloadButton"} & names
     for module in modules:
         with urllib.request.urlopen(served.url + module) as response:
             assert response.status == 200 and "javascript" in response.headers["Content-Type"]

@@ -19,6 +19,7 @@ What any of them sends is unchecked here; the views check it as they would a lin
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -385,3 +386,51 @@ def action_button(label: str, key: str, on_click: Callable[[], None]) -> None:
     under the list: Streamlit's button is one more module a first load waits for (make bench)."""
     button = _component("iop_finder.button", _BUTTON_HTML, _BUTTON_JS, _BUTTON_CSS)
     button(key=key, data={"label": label}, on_click_change=on_click)
+
+
+# ---- a download ----
+
+# The file comes in the data of the run that answers the click, once (its token says which click), and is saved
+# from a Blob. The tokens already saved are kept by the module, which lives as long as the page, so a second
+# drawing of the same data (a remount) does not save the file twice.
+_DOWNLOAD_HTML = '<button type="button" class="cf-action cf-download"></button>'
+_DOWNLOAD_JS = """
+const saved = new Set();
+export default function (component) {
+  const { parentElement, setTriggerValue, data } = component;
+  const button = parentElement.querySelector("button.cf-download");
+  button.textContent = data.label;
+  button.onclick = () => { button.setAttribute("aria-busy", "true"); setTriggerValue("download", true); };
+  if (!data.file || saved.has(data.file.token)) { return; }
+  saved.add(data.file.token);
+  button.removeAttribute("aria-busy");
+  const url = URL.createObjectURL(new Blob([data.file.text], {type: data.mime}));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = data.file_name;
+  link.hidden = true;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+"""
+
+
+def download_button(label: str, *, file_name: str, mime: str, make: Callable[[], str], key: str) -> None:
+    """A button that saves the text `make()` returns as `file_name`, made only when someone clicks (the click
+    reruns the page, whose run sends the file once). Streamlit's download button keeps the file in the server
+    process's memory under /media/ and draws its label with its Markdown renderer: one more module, the largest,
+    for a first load to fetch and run (make bench)."""
+    # Callbacks run before the page is drawn: a token marks this click's file, taken by the run that sends it.
+    token_key = f"{key}__token"
+
+    def clicked() -> None:
+        st.session_state[token_key] = secrets.token_hex(8)
+
+    token = st.session_state.pop(token_key, None)
+    data: dict[str, object] = {"label": label, "file_name": file_name, "mime": mime}
+    if token:
+        data["file"] = {"token": token, "text": make()}
+    button = _component("iop_finder.download", _DOWNLOAD_HTML, _DOWNLOAD_JS, _BUTTON_CSS)
+    button(key=key, data=data, on_download_change=clicked)

@@ -15,12 +15,12 @@ import streamlit as st
 
 from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_html
-from clinic_finder.i18n import _, current_language, set_language
+from clinic_finder.i18n import _, current_language
 from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common, mapframe
-from views.components import action_button, filter_panel, html_block, search_bar
+from views.components import action_button, download_button, filter_panel, html_block, search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
 
@@ -357,8 +357,10 @@ def _page() -> None:
             selected = view.row_of(clicked_id) if clicked_id else None
             if selected is not None:
                 _selected_card(view, selected, "phone")
-            st.download_button(_("Download these results (CSV)"), data=_csv_when_clicked(view),
-                               file_name="iop-programs.csv", mime="text/csv", key="download", on_click="ignore")
+            # TRANSLATORS: the downloaded file's name; keep it one word of letters, digits and hyphens, then .csv.
+            download_button(_("Download these results (CSV)"), file_name=_("iop-programs.csv"),
+                            mime="text/csv;charset=utf-8", make=lambda: view.csv_bytes.decode("utf-8"),
+                            key="download")
         with list_column:
             if selected is not None:
                 _selected_card(view, selected, "desktop")
@@ -374,18 +376,6 @@ def _intro_html() -> str:
                         "Illinois and Texas. We do not track or log your searches."))
     return (f'<h1 class="cf-page-title">{title}</h1><p class="cf-caption">{about}</p>'
             + _newcomer_panel(_("New to IOP? Five things to know"), expanded=False))
-
-
-def _csv_when_clicked(view: finder.ResultView) -> Any:
-    """The download, made only when someone clicks (Streamlit runs this in another thread: the run's language
-    goes with it, for the column headers). Most visitors never download: no file is made for them."""
-    language = current_language()
-
-    def made() -> bytes:
-        set_language(language)
-        return view.csv_bytes
-
-    return made
 
 
 def _newcomer_panel(summary: str, expanded: bool) -> str:
