@@ -184,15 +184,18 @@ def test_affinity_cookie_keeps_a_session_and_its_files_on_one_backend(
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("tab", name="Download").click(timeout=60_000)
-        with page.expect_request(lambda r: urlsplit(r.url).path.startswith("/media/"), timeout=30_000) as download:
-            page.get_by_role("button", name="Download the current list (CSV)").click()
+        # (Streamlit's button may fetch the file as soon as it is drawn: the download's own address is the one.)
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Download the current list (CSV)").click(timeout=60_000)
+        media_url = download.value.url
+        assert urlsplit(media_url).path.startswith("/media/"), media_url
         cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
         after = [connects(b) for b in served.backends]
         assert sorted(a - b for a, b in zip(after, before, strict=True)) == [0, 1]  # exactly one process has it
         # With the cookie, every request reaches that process and finds the file.
-        assert all(get(download.value.url, cookie=f"{COOKIE}={cookie}")[0] == 200 for _ in range(12))
+        assert all(get(media_url, cookie=f"{COOKIE}={cookie}")[0] == 200 for _ in range(12))
         # Without it, each request goes to either process, so some miss (chance that none does: 2^-24).
-        assert any(get(download.value.url)[0] == 404 for _ in range(24))
+        assert any(get(media_url)[0] == 404 for _ in range(24))
     finally:
         context.close()
 
