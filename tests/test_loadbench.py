@@ -31,6 +31,14 @@ def test_cpu_per_load_is_the_total_over_the_loads() -> None:
     assert loadbench.per_load([0.1, 0.3, 0.2]) == pytest.approx(0.2)
 
 
+@pytest.mark.parametrize(("ratio", "target", "text"), [
+    (1.2249, 1.3, "1.22x"), (1.1016, 1.1, "1.102x"), (1.0984, 1.1, "1.098x"), (1.1, 1.1, "1.10x"),
+    (1.3049, 1.3, "1.305x"), (0.93, 1.1, "0.93x"),
+])
+def test_a_ratio_never_reads_as_the_target_it_misses(ratio: float, target: float, text: str) -> None:
+    assert loadbench.ratio_text(ratio, target) == text
+
+
 def test_cpu_seconds_reads_another_process_to_the_microsecond_with_its_ended_threads() -> None:
     """A child that spins in a thread which then ends: the reading counts the thread's time, agrees with /proc's
     (which counts in clock ticks), and resolves far finer than a tick."""
