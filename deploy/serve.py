@@ -96,12 +96,26 @@ def _tree_key(source: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _drop_broken_mirrors(cache_dir: Path) -> None:
+    """Remove the mirrors in `cache_dir` with a link to a file that is gone (a package upgraded or removed, a
+    checkout deleted): they can serve nothing right, and each holds megabytes of .gz copies."""
+    if not cache_dir.is_dir():
+        return
+    for mirror in cache_dir.iterdir():
+        if mirror.name.startswith(".") or not mirror.is_dir():
+            continue  # a mirror being built (dot-named until it is renamed into place)
+        if any(path.is_symlink() and not path.exists() for path in mirror.rglob("*")):
+            shutil.rmtree(mirror, ignore_errors=True)
+
+
 def gzip_mirror(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
     """A folder that mirrors `source` with symlinks, plus a .gz beside each compressible file, for nginx's
-    gzip_static. Made once per content of `source` (a new package version gets a new mirror)."""
+    gzip_static. Made once per content of `source` (a new package version gets a new mirror, and mirrors whose
+    files are gone are removed then)."""
     target = cache_dir / f"{source.name}-{_tree_key(source)}"
     if target.is_dir():
         return target
+    _drop_broken_mirrors(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{source.name}-", dir=cache_dir))
     for path in sorted(source.rglob("*")):

@@ -248,6 +248,29 @@ def test_a_page_preloads_only_its_own_first_screen_modules(tmp_path: Path) -> No
     assert preloads(preload_elements=()) == []
 
 
+def test_a_mirror_is_made_once_and_mirrors_of_files_that_are_gone_are_removed(tmp_path: Path) -> None:
+    def package(name: str) -> Path:
+        folder = tmp_path / name / "static"
+        (folder / "js").mkdir(parents=True)
+        (folder / "js" / "main.js").write_text("console.log('x');\n" * 100)
+        (folder / "tiny.txt").write_text("x")
+        return folder
+
+    cache = tmp_path / "cache"
+    old, other = package("old"), package("other")
+    old_mirror, other_mirror = deploy_serve.gzip_mirror(old, cache), deploy_serve.gzip_mirror(other, cache)
+    assert old_mirror != other_mirror and deploy_serve.gzip_mirror(old, cache) == old_mirror  # made once
+    assert (old_mirror / "js" / "main.js").resolve() == (old / "js" / "main.js").resolve()
+    assert gzip.decompress((old_mirror / "js" / "main.js.gz").read_bytes()) == (old / "js" / "main.js").read_bytes()
+    assert not (old_mirror / "tiny.txt.gz").exists()  # too small to be worth compressing
+
+    (old / "js" / "main.js").unlink()  # an upgrade removed the file the old mirror links to
+    (old / "js" / "main.2.js").write_text("console.log('y');\n" * 100)
+    new_mirror = deploy_serve.gzip_mirror(old, cache)
+    assert new_mirror.is_dir() and not old_mirror.exists()
+    assert other_mirror.is_dir()  # its files are all there: kept (another checkout may be serving it)
+
+
 def test_staff_geocoding_shares_the_rate_limit_between_processes() -> None:
     assert deploy_serve.process_shares(3, {})["CLINIC_FINDER_GEOCODER_MIN_DELAY"] == "3"
     as_set = deploy_serve.process_shares(2, {"CLINIC_FINDER_GEOCODER_MIN_DELAY": "0.5"})
