@@ -7,11 +7,11 @@ axe-core is vendored under tests/vendor/ (see its PROVENANCE.md) and injected in
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from clinic_finder import accounts, auth
 from tests.browser import ARTIFACTS, ROOT, streamlit_server
@@ -57,23 +57,29 @@ def axe_violations(page: Page) -> list[dict]:
     )
 
 
-@pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[p[0] for p in PAGES])
-@pytest.mark.parametrize("width", [1366, 390])
-def test_no_serious_or_critical_axe_violation(server: str, browser: Browser, name: str, path: str, ready: str,
-                                              width: int) -> None:
+def assert_no_axe_violation(browser: Browser, url: str, ready: Callable[[Page], Locator], width: int,
+                            shot: str) -> None:
+    """Open `url` at `width` px, wait for `ready(page)`, and assert axe-core finds nothing serious or critical
+    (a screenshot `axe-{shot}-{width}.png` in the artifacts when it does)."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
-        page.goto(server + path)
-        page.locator(ready).first.wait_for(timeout=60_000)
+        page.goto(url)
+        ready(page).first.wait_for(timeout=60_000)
         page.wait_for_timeout(500)  # let late elements (the map frame, icons) settle
         violations = axe_violations(page)
         if violations:
-            page.screenshot(path=str(ARTIFACTS / f"axe-{name.replace(' ', '-')}-{width}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"axe-{shot}-{width}.png"))
         assert violations == [], violations
     finally:
         context.close()
 
+
+@pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_no_serious_or_critical_axe_violation(server: str, browser: Browser, name: str, path: str, ready: str,
+                                              width: int) -> None:
+    assert_no_axe_violation(browser, server + path, lambda page: page.locator(ready), width, name.replace(" ", "-"))
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -82,18 +88,12 @@ def test_no_serious_or_critical_axe_violation_on_staff_before_any_account(browse
     fresh deployment's first sight of it (highlighted shell code had 2.8:1 contrast there)."""
     env = {"CLINIC_FINDER_TILES": "none"}  # the accounts file of this test (tests/conftest.py): none there yet
     with streamlit_server("app.py", env) as base:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
-            page.goto(f"{base}/Staff")
-            page.get_by_text("python -m clinic_finder user add ann --role maintainer").wait_for(timeout=60_000)
-            page.wait_for_timeout(500)
-            violations = axe_violations(page)
-            if violations:
-                page.screenshot(path=str(ARTIFACTS / f"axe-staff-before-any-account-{width}.png"))
-            assert violations == [], violations
-        finally:
-            context.close()
+        assert_no_axe_violation(
+            browser, f"{base}/Staff",
+            lambda page: page.get_by_text("python -m clinic_finder user add ann --role maintainer"), width,
+            "staff-before-any-account",
+        )
+
 
 def test_keyboard_alone_reaches_search_filters_results_and_call_links_in_order(server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900})

@@ -420,8 +420,8 @@ export default function (component) {
 def download_button(label: str, *, file_name: str, mime: str, make: Callable[[], str], key: str) -> None:
     """A button that saves the text `make()` returns as `file_name`, made only when someone clicks (the click
     reruns the page, whose run sends the file once). Streamlit's download button keeps the file in the server
-    process's memory under /media/ and draws its label with its Markdown renderer: one more module, the largest,
-    for a first load to fetch and run (make bench)."""
+    process's memory under /media/, and its element code is one more module for a first load to fetch and run
+    while the map waits (make bench)."""
     # Callbacks run before the page is drawn: a token marks this click's file, taken by the run that sends it.
     token_key = f"{key}__token"
 
