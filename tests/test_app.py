@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import html
 import io
 import json
 import os
@@ -75,9 +76,10 @@ def set_filters(at: AppTest, **values: object) -> None:
 
 
 def more_button(at: AppTest, part: str) -> str | None:
-    """The label of "Show N more" under one part of the list, or None when there is none."""
-    found = [json.loads(c.proto.json)["label"] for c in at.get("bidi_component")
-             if c.proto.component_name == "iop_finder.button" and c.key == f"more_{part}"]
+    """The label of "Show N more" under one part of the list (a button in the list's HTML), or None."""
+    found = [html.unescape(label) for body in html_bodies(at)
+             for label in re.findall(rf'<button [^>]*data-action="more:{part}"[^>]*>([^<]*)</button>', body)]
+    assert len(found) <= 1, found
     return found[0] if found else None
 
 
@@ -88,10 +90,24 @@ def show_more(at: AppTest, part: str) -> None:
         if f"shown_{part}" in at.session_state else 2 * finder.PAGE_SIZE
 
 
+def part_html(body: str, part: str) -> str:
+    """What is inside `<div data-part="{part}">` in `body` (its cards), or ""; the list holds all its parts."""
+    start = body.find(f'<div data-part="{part}">')
+    if start < 0:
+        return ""
+    start += len(f'<div data-part="{part}">')
+    depth = 1
+    for tag in re.finditer(r"<(/?)div\b", body[start:]):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return body[start:start + tag.start()]
+    raise AssertionError(f"part {part} is not closed")
+
+
 def html_of(at: AppTest, part: str) -> list[str]:
     """The HTML of each card of one part of the list ("result", "maybe", "video"), in order."""
-    bodies = [h for h in html_bodies(at) if f'<div data-part="{part}">' in h]
-    return ['<div class="cf-card"' + piece for body in bodies for piece in body.split('<div class="cf-card"')[1:]]
+    inside = [part_html(body, part) for body in html_bodies(at)]
+    return ['<div class="cf-card"' + piece for body in inside for piece in body.split('<div class="cf-card"')[1:]]
 
 
 def cards(at: AppTest) -> list[str]:
@@ -175,13 +191,41 @@ def page_nodes(at: AppTest) -> list[str]:
 def test_the_first_screen_is_few_elements_of_few_kinds(app: AppTest) -> None:
     """A visitor's browser loads the code of each kind of element the first time it meets one, and draws the
     elements one after another while the map waits (make bench): the finder's first screen is the app's own
-    elements (one kind, views.components) and the map, in at most 18 elements and containers (31 before they were
-    merged; a change that adds one is worth a bench run)."""
+    elements (one kind, views.components) and the map, in at most 13 elements and containers (31, then 18, before
+    they were merged; a change that adds one is worth a bench run). The list is one element, with its "Show more"
+    buttons, however many parts it has."""
     open_with(app, zip="60613", services="evening")
     nodes = page_nodes(app)
     elements = {kind for kind in nodes if kind not in ("flex_container", "column")}
     assert elements == {"bidi_component", "component_instance"}, nodes
-    assert len(nodes) <= 18, nodes
+    assert len(nodes) <= 13, nodes
+    assert more_button(app, "maybe") and sections(app)  # two parts, a button: still one element
+    lists = [c for c in app.get("bidi_component") if '<div data-part="' in c.proto.bytes.decode("utf-8", "replace")]
+    assert len(lists) == 1, [c.key for c in lists]
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("more:result", {"shown_result": 40}),
+        ("more:maybe", {"shown_maybe": 40}),
+        ("more:video", {"shown_video": 40}),
+        ("more:everything", {}),  # what a page could send but the list has not: ignored
+        ("more:", {}),
+        ("result", {}),
+        (["more:result"], {}),
+        (None, {}),
+        (7, {}),
+    ],
+)
+def test_a_button_in_the_list_shows_more_of_its_own_part_only(
+    monkeypatch: pytest.MonkeyPatch, sent: object, shown: dict[str, int]
+) -> None:
+    """What the list's element sends is the visitor's browser speaking: checked like a link (views.finder)."""
+    state: dict[str, object] = {}
+    monkeypatch.setattr(finder_view.st, "session_state", state)
+    finder_view._list_action(sent)
+    assert state == shown
 
 
 def test_the_stylesheet_cannot_end_its_style_element() -> None:
@@ -447,7 +491,8 @@ def test_download_is_made_only_on_click_and_sent_once(app: AppTest) -> None:
     only in the run that answers the click."""
     open_with(app, zip="60613", services="evening")
     assert download(app) == {"label": "Download these results (CSV)", "file_name": "iop-programs.csv",
-                             "mime": "text/csv;charset=utf-8"}
+                             "mime": "text/csv;charset=utf-8",
+                             "caption": "Every program on the map is also in the list."}
     app.session_state["download__token"] = "a-click"  # as the button's callback leaves it (views.components)
     run(app)
     sent = download(app)["file"]
@@ -462,6 +507,7 @@ def test_download_is_made_only_on_click_and_sent_once(app: AppTest) -> None:
 def test_the_download_is_named_and_headed_in_the_visitors_language(app: AppTest) -> None:
     open_with(app, zip="60613", services="evening", lang="es")
     assert download(app)["file_name"] == "programas-iop.csv"
+    assert download(app)["caption"] == "Todos los programas del mapa están también en la lista."
     app.session_state["download__token"] = "a-click"
     run(app)
     header = next(csv.reader(io.StringIO(download(app)["file"]["text"].removeprefix("\ufeff"))))

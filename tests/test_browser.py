@@ -133,7 +133,7 @@ def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(
         assert call and directions and call["height"] >= 44 and directions["height"] >= 44
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width} px wide on a 390 px phone"
-        newcomer = phone.locator(".st-key-page-top details.cf-newcomer").get_by_text("New to IOP?")
+        newcomer = phone.locator(".st-key-crisis-lines details.cf-newcomer").get_by_text("New to IOP?")
         assert newcomer.is_visible()
         # The language switch is not under Streamlit's fixed header (a trial click fails if something covers it).
         phone.get_by_text("Español", exact=True).first.click(trial=True, timeout=10_000)
@@ -188,10 +188,15 @@ def test_show_more_adds_the_next_twenty_cards_below_the_first(server: str, page:
     assert len(first) == 20
     more = page.get_by_role("button", name="Show 20 more", exact=True)
     assert more.bounding_box()["height"] >= 44  # type: ignore[index]
-    more.click()
+    more.focus()
+    page.keyboard.press("Enter")  # as a keyboard user: the button, drawn again under the new cards, keeps the focus
     page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 40",
                            timeout=30_000)
     assert card_ids(page)[:20] == first
+    assert page.evaluate("() => document.activeElement.dataset.action") == "more:result"
+    more.click()  # and a click
+    page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 60",
+                           timeout=30_000)
 
 
 def test_explainer_search_link_returns_to_the_same_search(server: str, page: Page) -> None:

@@ -150,3 +150,22 @@ def test_the_link_reopens_in_spanish_and_the_switch_goes_back_to_english(server:
     expect(page.get_by_role("button", name="Español", exact=True)).to_have_attribute("aria-pressed", "false")
     page.locator(".cf-call").first.get_by_text("Call ", exact=False).wait_for(timeout=30_000)
     assert "confirmed" in headline(page)
+
+
+def test_a_spanish_browser_is_offered_spanish_once_under_the_switch(browser: Browser, server: str) -> None:
+    """A browser that asks for Spanish (Accept-Language) is told, in Spanish, under the switch, that the page is in
+    Spanish too; the page stays in English until the person chooses, and the note goes with the first click."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="es-MX")
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?{SEARCH}")
+        wait_for_results(page)
+        note = page.locator(".cf-language-note")
+        expect(note).to_be_visible()
+        assert note.inner_text().startswith("Español: ") and note.get_attribute("lang") == "es"
+        assert "confirmed" in headline(page)  # not switched for the person
+        page.get_by_text("Filters", exact=False).first.click()
+        page.get_by_text("Medicaid", exact=True).first.click()
+        expect(note).to_be_hidden(timeout=30_000)
+    finally:
+        context.close()

@@ -356,7 +356,8 @@ def test_the_language_switch_names_both_languages_and_presses_the_current_one(da
         at = run_page("app.py", {"lang": language, **FINDER_SEARCH})
         switch = next(json.loads(c.proto.json) for c in at.get("bidi_component")
                       if c.proto.component_name == "iop_finder.language")
-        assert switch == {"label": label, "options": [["en", "English"], ["es", "Español"]], "value": language}
+        assert switch == {"label": label, "options": [["en", "English"], ["es", "Español"]], "value": language,
+                          "note": "", "note_language": ""}  # the offer of the other language: a browser's (below)
 
 
 def test_spanish_link_keeps_its_language(data_csv: Path) -> None:

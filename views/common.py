@@ -70,13 +70,14 @@ def _language_chosen(code: object) -> None:
 
 def language_switch(language: str) -> None:
     """English / Español, kept in the URL (`lang=es`) so a shared link opens in the language it was shared in."""
-    language_buttons(label=_("Language"), options=list(LANGUAGES.items()), value=language,
-                     on_choose=_language_chosen)
     offered = negotiate(st.context.headers.get("Accept-Language")) if st.context.headers else None
+    note = ""
     if offered and offered != language and "lang" not in query() and not st.session_state.get("language_offered"):
         # Offered on the first visit when the browser asks for it, never forced.
         st.session_state["language_offered"] = True
-        st.info(f"{LANGUAGES[offered]}: " + translations(offered).gettext(LANGUAGE_OFFER))
+        note = f"{LANGUAGES[offered]}: " + translations(offered).gettext(LANGUAGE_OFFER)
+    language_buttons(label=_("Language"), options=list(LANGUAGES.items()), value=language,
+                     on_choose=_language_chosen, note=note, note_language=offered if note else "")
 
 
 def crisis_lines(intro_html: str = "") -> None:
@@ -118,9 +119,8 @@ def start_page(title: Callable[[], str], icon: str = "🧭", layout: str = "cent
     st.set_page_config(page_title=title(), page_icon=icon, layout=layout)  # type: ignore[arg-type]
     if menu_now:
         menu()
-    with st.container(key="page-top"):
-        language_switch(language)
-        crisis_lines(intro() if intro else "")
+    language_switch(language)
+    crisis_lines(intro() if intro else "")
     return language
 
 

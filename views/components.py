@@ -1,5 +1,6 @@
 """The finder's first screen as a few small custom elements (Streamlit's components v2: plain HTML in the page,
-no iframe): the search bar, the filters, the language switch, a button, and HTML the app built itself.
+no iframe): the search bar, the filters, the language switch, HTML the app built itself (with buttons in it, such
+as "Show 20 more"), and a download.
 
 Why not Streamlit's own widgets: Streamlit's frontend loads each kind of element's code the first time it meets
 one, and a first page load waits for them one after another (a text input, a selectbox, pills, a toggle, an
@@ -24,6 +25,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
+
+from clinic_finder.markdown import html_attr, html_text
 
 _SEARCH_HTML = """
 <form class="cf-search" role="search" novalidate>
@@ -273,10 +276,14 @@ def filter_panel(
 
 # ---- the language switch ----
 
-_LANGUAGE_HTML = '<div class="cf-language" role="group"></div>'
+_LANGUAGE_HTML = '<div class="cf-language" role="group"></div><p class="cf-language-note" role="note" hidden></p>'
 _LANGUAGE_JS = """
 export default function (component) {
   const { parentElement, setTriggerValue, data } = component;
+  const note = parentElement.querySelector(".cf-language-note");
+  note.textContent = data.note;
+  note.lang = data.note_language;
+  note.hidden = !data.note;
   const group = parentElement.querySelector(".cf-language");
   group.setAttribute("aria-label", data.label);
   const options = JSON.stringify(data.options);
@@ -312,19 +319,25 @@ _LANGUAGE_CSS = """
 }
 .cf-language button:last-child[aria-pressed="true"] { border-left: 1px solid #0b4fbf; }
 .cf-language button:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px; }
+.cf-language-note {
+  margin: 0.5rem 0 0 0; padding: 0.75rem 1rem; border-radius: 0.5rem; background: #e8f0fe; color: #1e3a6e;
+}
 """
 
 
 def language_buttons(
     *, label: str, options: Sequence[tuple[str, str]], value: str, on_choose: Callable[[object], None],
-    key: str = "language_buttons",
+    key: str = "language_buttons", note: str = "", note_language: str = "",
 ) -> None:
     """The language switch: one button per (code, name), the current one pressed. `on_choose` gets the code of
     the one clicked, unchecked, before the page is drawn. One small custom element rather than Streamlit's
-    segmented control, whose module every page's first load waited for (make bench)."""
+    segmented control, whose module every page's first load waited for (make bench). `note` (plain text, in
+    `note_language`) is shown under the buttons, in this element: a note of its own would be one element more
+    above the map, now and then, and the map's frame is kept only while the elements above it stay the same."""
 
     _component("iop_finder.language", _LANGUAGE_HTML, _LANGUAGE_JS, _LANGUAGE_CSS)(
-        key=key, data={"label": label, "options": [list(option) for option in options], "value": value},
+        key=key, data={"label": label, "options": [list(option) for option in options], "value": value,
+                       "note": note, "note_language": note_language},
         on_language_change=lambda: on_choose(_sent(key, "language")),
     )
 
@@ -338,39 +351,44 @@ def language_buttons(
 _BLOCK_HTML = '<div class="cf-html"></div>'
 _BLOCK_JS = """
 export default function (component) {
-  const { parentElement, data } = component;
+  const { parentElement, setTriggerValue, data } = component;
   const box = parentElement.querySelector(".cf-html");
   const html = new TextDecoder().decode(data);
   if (box.cfHtml !== html) {
+    // A button pressed with the keyboard ("Show 20 more") is drawn again by the new HTML: it keeps the focus.
+    const focused = box.contains(document.activeElement) ? document.activeElement.dataset.action : undefined;
     box.innerHTML = html;
     box.cfHtml = html;
+    if (focused) {
+      const again = [...box.querySelectorAll("button[data-action]")].find((b) => b.dataset.action === focused);
+      if (again) { again.focus(); }
+    }
+  }
+  for (const button of box.querySelectorAll("button[data-action]")) {
+    button.onclick = () => setTriggerValue("action", button.dataset.action);
   }
 }
 """
 
 
-def html_block(html: str, key: str) -> None:
+def html_block(html: str, key: str, on_action: Callable[[object], None] | None = None) -> None:
     """HTML that this app built with every visitor- or CSV-supplied part escaped (clinic_finder.markdown's
-    html_text and html_attr), put in the page as is.
+    html_text and html_attr), put in the page as is. Its buttons made by `action_button_html` send their action
+    to `on_action` (unchecked, before the page is drawn).
 
     For the result list: st.html runs DOMPurify over its HTML in the visitor's browser, about a tenth of a
     second for a page of cards on a first load (make bench, Chromium profiles), and our cards are escaped
     where they are made (tests/test_injection_browser.py plants the audit's payloads in a clinic's fields)."""
-    _component("iop_finder.html", _BLOCK_HTML, _BLOCK_JS)(key=key, data=html.encode("utf-8"))
+    block = _component("iop_finder.html", _BLOCK_HTML, _BLOCK_JS, _BUTTON_CSS)
+    if on_action is None:
+        block(key=key, data=html.encode("utf-8"))
+    else:
+        block(key=key, data=html.encode("utf-8"), on_action_change=lambda: on_action(_sent(key, "action")))
 
 
 # ---- a button ----
 
-_BUTTON_HTML = '<button type="button" class="cf-action"></button>'
-_BUTTON_JS = """
-export default function (component) {
-  const { parentElement, setTriggerValue, data } = component;
-  const button = parentElement.querySelector("button.cf-action");
-  button.textContent = data.label;
-  button.onclick = () => setTriggerValue("click", true);
-}
-"""
-
+# Streamlit's widgets' look (light theme), 44 px high for a thumb.
 _BUTTON_CSS = """
 button.cf-action {
   min-height: 44px; padding: 0 1rem; font: inherit; color: #31333f; background: #ffffff; cursor: pointer;
@@ -381,11 +399,12 @@ button.cf-action:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px
 """
 
 
-def action_button(label: str, key: str, on_click: Callable[[], None]) -> None:
-    """A button whose click runs `on_click` before the page is drawn (as st.button's on_click). For "Show more"
-    under the list: Streamlit's button is one more module a first load waits for (make bench)."""
-    button = _component("iop_finder.button", _BUTTON_HTML, _BUTTON_JS, _BUTTON_CSS)
-    button(key=key, data={"label": label}, on_click_change=on_click)
+def action_button_html(label: str, action: str) -> str:
+    """A button inside `html_block`'s HTML whose click sends `action` to the block's `on_action`: "Show 20 more"
+    under a part of the list, in the list's own element (each element is drawn in turn while the map waits, and
+    Streamlit's button is one more module for a first load to fetch; make bench)."""
+    return (f'<button type="button" class="cf-action" data-action="{html_attr(action)}">'
+            f"{html_text(label)}</button>")
 
 
 # ---- a download ----
@@ -393,11 +412,14 @@ def action_button(label: str, key: str, on_click: Callable[[], None]) -> None:
 # The file comes in the data of the run that answers the click, once (its token says which click), and is saved
 # from a Blob. The tokens already saved are kept by the module, which lives as long as the page, so a second
 # drawing of the same data (a remount) does not save the file twice.
-_DOWNLOAD_HTML = '<button type="button" class="cf-action cf-download"></button>'
+_DOWNLOAD_HTML = '<p class="cf-caption" hidden></p><button type="button" class="cf-action cf-download"></button>'
 _DOWNLOAD_JS = """
 const saved = new Set();
 export default function (component) {
   const { parentElement, setTriggerValue, data } = component;
+  const caption = parentElement.querySelector("p.cf-caption");
+  caption.textContent = data.caption;
+  caption.hidden = !data.caption;
   const button = parentElement.querySelector("button.cf-download");
   button.textContent = data.label;
   button.onclick = () => { button.setAttribute("aria-busy", "true"); setTriggerValue("download", true); };
@@ -417,11 +439,13 @@ export default function (component) {
 """
 
 
-def download_button(label: str, *, file_name: str, mime: str, make: Callable[[], str], key: str) -> None:
+def download_button(label: str, *, file_name: str, mime: str, make: Callable[[], str], key: str,
+                    caption: str = "") -> None:
     """A button that saves the text `make()` returns as `file_name`, made only when someone clicks (the click
-    reruns the page, whose run sends the file once). Streamlit's download button keeps the file in the server
-    process's memory under /media/, and its element code is one more module for a first load to fetch and run
-    while the map waits (make bench)."""
+    reruns the page, whose run sends the file once), under `caption` (plain text, in this element rather than one
+    of its own: a first screen's elements are drawn in turn while the map waits). Streamlit's download button
+    keeps the file in the server process's memory under /media/, and its element code is one more module for a
+    first load to fetch and run while the map waits (make bench)."""
     # Callbacks run before the page is drawn: a token marks this click's file, taken by the run that sends it.
     token_key = f"{key}__token"
 
@@ -429,7 +453,7 @@ def download_button(label: str, *, file_name: str, mime: str, make: Callable[[],
         st.session_state[token_key] = secrets.token_hex(8)
 
     token = st.session_state.pop(token_key, None)
-    data: dict[str, object] = {"label": label, "file_name": file_name, "mime": mime}
+    data: dict[str, object] = {"label": label, "file_name": file_name, "mime": mime, "caption": caption}
     if token:
         data["file"] = {"token": token, "text": make()}
     button = _component("iop_finder.download", _DOWNLOAD_HTML, _DOWNLOAD_JS, _BUTTON_CSS)

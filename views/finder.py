@@ -20,7 +20,7 @@ from clinic_finder.live import LiveClinics
 from clinic_finder.markdown import html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common, mapframe
-from views.components import action_button, download_button, filter_panel, html_block, search_bar
+from views.components import action_button_html, download_button, filter_panel, html_block, search_bar
 
 HERE_KEY = "here"  # the browser's position after "Use my location": session only, never in the URL
 
@@ -250,18 +250,24 @@ def _choose_place(label: str) -> None:
     st.session_state["location"] = label
 
 
-def _show_more(part: str) -> None:
-    st.session_state[f"shown_{part}"] = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE) + finder.PAGE_SIZE
+LIST_PARTS = ("result", "maybe", "video")  # the parts of the list, each with its own "Show more"
+MORE_ACTION = "more:"  # "Show N more" under a part sends MORE_ACTION + the part
+
+
+def _list_action(sent: object) -> None:
+    """A button in the list (its HTML; views.components.action_button_html): "Show N more" under one part.
+    Checked like a link: anything else is ignored."""
+    part = sent[len(MORE_ACTION):] if isinstance(sent, str) and sent.startswith(MORE_ACTION) else None
+    if part in LIST_PARTS:
+        st.session_state[f"shown_{part}"] = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE) + finder.PAGE_SIZE
 
 
 def _section(heading: str, caption: str) -> str:
     return f'<p class="cf-section">{html_text(heading)}</p><p class="cf-caption">{html_text(caption)}</p>'
 
 
-def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool = False, before: str = "") -> None:
-    """One part of the list, with `before` (its heading), as one element of HTML the app built
-    (views.components.html_block): each card is a Streamlit element less to send and draw (20 cards were 40
-    elements, most of a first run's time; make bench), and the browser does not sanitise it again."""
+def _cards_html(view: finder.ResultView, frame: Any, part: str, group_by_state: bool = False, before: str = "") -> str:
+    """One part of the list as HTML: `before` (its heading), its cards, and "Show N more" when there are more."""
     shown = st.session_state.get(f"shown_{part}", finder.PAGE_SIZE)
     pieces: list[str] = []
     current_state = None
@@ -271,11 +277,13 @@ def _cards(view: finder.ResultView, frame: Any, part: str, group_by_state: bool 
             name = finder.COVERED_STATE_NAMES.get(str(current_state), str(current_state))
             pieces.append('<p class="cf-section">' + html_text(_(name)) + "</p>")
         pieces.append(view.card(row))
-    if pieces:
-        html_block(f'{before}<div data-part="{part}">{"".join(pieces)}</div>', key=f"cards-{part}")
+    if not pieces:
+        return ""
+    more = ""
     if len(frame) > shown:
-        action_button(_("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown)),
-                      key=f"more_{part}", on_click=lambda: _show_more(part))
+        label = _("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown))
+        more = f'<p class="cf-more">{action_button_html(label, MORE_ACTION + part)}</p>'
+    return f'{before}<div data-part="{part}">{"".join(pieces)}</div>{more}'
 
 
 def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str) -> None:
@@ -287,18 +295,23 @@ def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str
 
 
 def result_list(view: finder.ResultView) -> None:
-    _cards(view, view.confirmed, "result", group_by_state=not view.has_origin)
+    """The list, all its parts in one element of HTML the app built (views.components.html_block): a first screen's
+    elements are drawn one after another while the map waits (make bench), and 20 cards were once 40 of them."""
+    parts = [_cards_html(view, view.confirmed, "result", group_by_state=not view.has_origin)]
     if len(view.maybe):
-        _cards(view, view.maybe, "maybe", before=_section(
+        parts.append(_cards_html(view, view.maybe, "maybe", before=_section(
             _("Might match — call to confirm"),
-            _("Our source does not say whether these offer everything you picked. Call and ask.")))
+            _("Our source does not say whether these offer everything you picked. Call and ask."))))
     if len(view.by_video):
         state_name = _(finder.COVERED_STATE_NAMES[view.video_state])
-        _cards(view, view.by_video, "video", before=_section(
+        parts.append(_cards_html(view, view.by_video, "video", before=_section(
             _("By video anywhere in {state}").format(state=state_name),
             _("These programs offer video sessions and are in {state}, farther away. Video treatment usually needs "
               "you to be in {state} during sessions, and the program licensed there: call to confirm they take "
-              "people from where you live.").format(state=state_name)))
+              "people from where you live.").format(state=state_name))))
+    html = "".join(parts)
+    if html:
+        html_block(html, key="cards", on_action=_list_action)
 
 
 def show_finder() -> None:
@@ -316,7 +329,7 @@ def _page() -> None:
     state = search_form()
     if st.session_state.get("last_state") != state:  # a new search starts at the top of the list
         st.session_state["last_state"] = state
-        for part in ("result", "maybe", "video"):
+        for part in LIST_PARTS:
             st.session_state.pop(f"shown_{part}", None)
     # What the page has to say about the search (notes, a place it could not read) and then the headline, in one
     # container that is always there (see the top of this module).
@@ -347,24 +360,21 @@ def _page() -> None:
     # The list comes first in the page (and so first for the keyboard and on a phone); the map beside it on a
     # desktop. The clinic clicked on the map is shown where the person is looking: at the top of the list,
     # beside the map, on a desktop; right under the map on a phone (the stylesheet shows one of the two).
-    with st.container(key="finder-results"):
-        list_column, map_column = st.columns([2, 3], gap="medium")
-        with map_column:
-            clicked_id = _map(view, key, carried)
-            # The map's text alternative is the list: say so (screen readers meet the list first).
-            also_listed = html_text(_("Every program on the map is also in the list."))
-            html_block(f'<p class="cf-caption">{also_listed}</p>', key="map-caption")
-            selected = view.row_of(clicked_id) if clicked_id else None
-            if selected is not None:
-                _selected_card(view, selected, "phone")
-            # TRANSLATORS: the downloaded file's name; keep it one word of letters, digits and hyphens, then .csv.
-            download_button(_("Download these results (CSV)"), file_name=_("iop-programs.csv"),
-                            mime="text/csv;charset=utf-8", make=lambda: view.csv_bytes.decode("utf-8"),
-                            key="download")
-        with list_column:
-            if selected is not None:
-                _selected_card(view, selected, "desktop")
-            result_list(view)
+    list_column, map_column = st.columns([2, 3], gap="medium")
+    with map_column:
+        clicked_id = _map(view, key, carried)
+        selected = view.row_of(clicked_id) if clicked_id else None
+        if selected is not None:
+            _selected_card(view, selected, "phone")
+        # The map's text alternative is the list: the caption says so (screen readers meet the list first).
+        # TRANSLATORS: the downloaded file's name; keep it one word of letters, digits and hyphens, then .csv.
+        download_button(_("Download these results (CSV)"), file_name=_("iop-programs.csv"),
+                        mime="text/csv;charset=utf-8", make=lambda: view.csv_bytes.decode("utf-8"),
+                        key="download", caption=_("Every program on the map is also in the list."))
+    with list_column:
+        if selected is not None:
+            _selected_card(view, selected, "desktop")
+        result_list(view)
 
 
 def _intro_html() -> str:
