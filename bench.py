@@ -367,9 +367,12 @@ def run_table(data: BenchData, repeats: Repeats, workdir: Path | None = None) ->
 
 @dataclass(frozen=True)
 class Serving:
-    """The serving table's sizes: fresh page loads per set-up, burst sizes, Streamlit processes behind nginx."""
+    """The serving table's sizes: fresh page loads per set-up, burst sizes, Streamlit processes behind nginx.
 
-    loads: int = 10
+    20 loads: one fresh load of the same page moved by ±15% from one to the next on a 2-core machine, and with
+    10 the medians' ratio moved by ±0.1 from run to run of the same code, more than a target's margin."""
+
+    loads: int = 20
     sizes: tuple[int, ...] = (20, 50)
     backends: int = 2
 
