@@ -188,12 +188,14 @@ def test_show_more_adds_the_next_twenty_cards_below_the_first(server: str, page:
     assert len(first) == 20
     more = page.get_by_role("button", name="Show 20 more", exact=True)
     assert more.bounding_box()["height"] >= 44  # type: ignore[index]
+    page.locator(CARD).first.get_by_text("More about this clinic").click()
     more.focus()
     page.keyboard.press("Enter")  # as a keyboard user: the button, drawn again under the new cards, keeps the focus
     page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 40",
                            timeout=30_000)
     assert card_ids(page)[:20] == first
     assert page.evaluate("() => document.activeElement.dataset.action") == "more:result"
+    assert page.locator(CARD).first.locator("details").evaluate("d => d.open")  # what the person opened stays
     more.click()  # and a click
     page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 60",
                            timeout=30_000)

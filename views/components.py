@@ -355,10 +355,15 @@ export default function (component) {
   const box = parentElement.querySelector(".cf-html");
   const html = new TextDecoder().decode(data);
   if (box.cfHtml !== html) {
-    // A button pressed with the keyboard ("Show 20 more") is drawn again by the new HTML: it keeps the focus.
+    // What the person opened or pressed is drawn again by the new HTML ("Show 20 more" adds cards to the list):
+    // a card's open "More about this clinic" stays open, and a button pressed with the keyboard keeps the focus.
     const focused = box.contains(document.activeElement) ? document.activeElement.dataset.action : undefined;
+    const opened = new Set([...box.querySelectorAll("[id] > details[open]")].map((d) => d.parentElement.id));
     box.innerHTML = html;
     box.cfHtml = html;
+    for (const details of box.querySelectorAll("[id] > details")) {
+      if (opened.has(details.parentElement.id)) { details.open = true; }
+    }
     if (focused) {
       const again = [...box.querySelectorAll("button[data-action]")].find((b) => b.dataset.action === focused);
       if (again) { again.focus(); }

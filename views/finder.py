@@ -282,7 +282,7 @@ def _cards_html(view: finder.ResultView, frame: Any, part: str, group_by_state: 
     more = ""
     if len(frame) > shown:
         label = _("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown))
-        more = f'<p class="cf-more">{action_button_html(label, MORE_ACTION + part)}</p>'
+        more = f'<p class="cf-show-more">{action_button_html(label, MORE_ACTION + part)}</p>'
     return f'{before}<div data-part="{part}">{"".join(pieces)}</div>{more}'
 
 
