@@ -39,6 +39,37 @@ def test_a_ratio_never_reads_as_the_target_it_misses(ratio: float, target: float
     assert loadbench.ratio_text(ratio, target) == text
 
 
+@pytest.mark.parametrize(("finder", "bare", "text"), [
+    # The same rounds as ratios of medians would read 1.40x: a slow round for both pages is one round, not two.
+    ([2.6, 1.0, 2.4, 1.1, 1.4], [2.0, 1.0, 2.0, 1.0, 1.0], "round by round 1.20x, middle half 1.10x-1.30x"),
+    ([1.2, 1.2], [1.0, 1.0], "round by round 1.20x, middle half 1.20x-1.20x"),
+    ([1.2], [1.0], ""),  # one round says nothing of the spread
+])
+def test_round_by_round_pairs_each_finder_load_with_the_bare_load_of_its_round(
+    finder: list[float], bare: list[float], text: str
+) -> None:
+    assert loadbench.round_by_round(finder, bare) == text
+
+
+def test_round_by_round_refuses_rounds_that_do_not_pair() -> None:
+    with pytest.raises(ValueError):
+        loadbench.round_by_round([1.0, 1.1, 1.2], [1.0, 1.0])
+
+
+def test_first_screen_rows_give_the_ratio_of_medians_and_the_round_by_round_spread() -> None:
+    made = []
+    for mode in ("direct", "proxy"):
+        made.append(loadbench.Setup("bare", mode, "http://x", [1], ["http://x"], seen={"map drawn": [1.0, 2.0, 1.0]}))
+        made.append(loadbench.Setup("finder", mode, "http://x", [1], ["http://x"], seen={
+            "search box usable": [1.0, 2.0, 1.0], "first result card": [1.1, 2.2, 1.1],
+            "markers visible": [1.4, 2.0, 1.2]}))
+    rows = loadbench.first_screen_rows(made, loads=3)
+    assert [r.met for r in rows] == [True, True, False] * 2
+    assert "behind nginx" in rows[5].measure and "markers visible" in rows[5].measure
+    # Round by round, the markers came 1.4x, 1.0x and 1.2x the bare page's map.
+    assert rows[5].value == "1,400 ms vs 1,000 ms (1.40x bare; round by round 1.20x, middle half 1.10x-1.30x)"
+
+
 def test_cpu_seconds_reads_another_process_to_the_microsecond_with_its_ended_threads() -> None:
     """A child that spins in a thread which then ends: the reading counts the thread's time, agrees with /proc's
     (which counts in clock ticks), and resolves far finer than a tick."""
