@@ -407,7 +407,7 @@ def filter_click_rows(clicks: Sequence[FilterClick]) -> list[Row]:
     if not clicks:
         return []
     kept = sum(c.frame_kept for c in clicks)
-    median = _median([c.seconds for c in clicks]) * 1000
+    median = statistics.median([c.seconds for c in clicks]) * 1000
     return [Row(
         f"filter click on the finder (direct, `/?{CLICK_QUERY}` then '{CLICK_FILTER}'): until the list and the "
         f"markers both changed; map frame kept its document",
@@ -478,12 +478,6 @@ def _burst_text(burst: Burst) -> str:
 FIRST_SCREEN_TARGET = 1.3  # each of the finder's first-screen figures, as a multiple of the bare page's map
 
 
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def round_by_round(finder: Sequence[float], bare: Sequence[float]) -> str:
     """The finder's time over the bare page's, load by load in the same round (they are loaded in turn), as
     "round by round 1.24x, middle half 1.15x-1.33x": how far one run's ratio of medians could move on this
@@ -504,9 +498,9 @@ def first_screen_rows(made: Sequence[Setup], loads: int) -> list[Row]:
         bare, finder = by["bare", mode], by["finder", mode]
         if "map drawn" not in bare.seen:
             continue
-        reference = _median(bare.seen["map drawn"])
+        reference = statistics.median(bare.seen["map drawn"])
         for milestone in ("search box usable", "first result card", "markers visible"):
-            value = _median(finder.seen[milestone])
+            value = statistics.median(finder.seen[milestone])
             ratio = value / reference
             spread = round_by_round(finder.seen[milestone], bare.seen["map drawn"])
             out.append(Row(
@@ -527,7 +521,7 @@ def reference_rows(made: Sequence[Setup], bare_map_drawn: float, loads: int) -> 
     for setup in made:
         if setup.page not in REFERENCES or "map drawn" not in setup.seen:
             continue
-        value = _median(setup.seen["map drawn"])
+        value = statistics.median(setup.seen["map drawn"])
         out.append(Row(
             f"reference, direct ({loads} fresh Chromium loads): the {setup.page} (one element above the map): "
             "navigation to its map drawn, vs the bare page's", f"{value * 1000:,.0f} ms vs "
