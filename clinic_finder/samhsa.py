@@ -228,6 +228,26 @@ def _unique_ids(rows: pd.DataFrame) -> list[str]:
     return unique
 
 
+# The directory prints a facility's name on two lines, Name1 and Name2. Name2 is usually the site or programme
+# ("Gateway Foundation" / "Swansea"), but where a long name was wrapped it is the rest of the name ("South
+# Suburban Council on" / "Alcoholism and Substance Abuse", "Brazos Valley Council on Alc and SA" / "(BVCASA)"),
+# and shown as "name — site" it read as a broken name. No name ends in a joining word, and a site does not
+# open with a parenthesis: those two lines are one name. An acronym line may go on to the site after a slash
+# ("(AAMA)/Project Tejas").
+JOINING_WORDS = frozenset({"and", "&", "of", "for", "on", "at", "in", "the", "to", "with"})
+
+
+def name_and_site(name1: str, name2: str) -> tuple[str, str]:
+    """The clinic's name and site from the directory's two name lines (one name when Name1 was wrapped)."""
+    words = name1.split()
+    if name2.startswith("("):
+        acronym, slash, site = name2.partition(")/")
+        return f"{name1} {acronym}{')' if slash else ''}", site.strip()
+    if name2 and words and words[-1].lower() in JOINING_WORDS:
+        return f"{name1} {name2}", ""
+    return name1, name2
+
+
 def languages_text(codes: Iterable[str]) -> str:
     """The names of the "Other Languages" (OL) codes listed, in the reference sheet's order."""
     categories, names = code_categories(), code_names()
@@ -240,6 +260,7 @@ def _record(row: pd.Series, clinic_id: str, source_date: dt.date) -> dict[str, s
     zip_code = row["Zip"]
     centre = geo.lookup_zip_record(zip_code)
     intake_lines = [row[c] for c in ("Intake1", "Intake2", "Intake1a", "Intake2a") if row[c]]
+    name, site = name_and_site(row["Name1"], row["Name2"])
     notes = []
     if len(intake_lines) > 1:
         notes.append("Other intake lines: " + ", ".join(intake_lines[1:]) + ".")
@@ -247,8 +268,8 @@ def _record(row: pd.Series, clinic_id: str, source_date: dt.date) -> dict[str, s
     record = {column: "unknown" if column in SERVICE_COLUMNS else "" for column in COLUMNS}
     record |= {
         "id": clinic_id,
-        "name": row["Name1"],
-        "site": row["Name2"],
+        "name": name,
+        "site": site,
         "address": row["Street1"],
         "address2": row["Street2"],
         "city": row["City"],

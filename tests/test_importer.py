@@ -17,11 +17,13 @@ from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
 from clinic_finder.reimport import merge_import
 from clinic_finder.samhsa import (
     CORRECTIONS_CSV,
+    JOINING_WORDS,
     RULE_BY_COLUMN,
     RULES,
     SOURCE,
     code_categories,
     languages_text,
+    name_and_site,
     read_directory,
     read_value,
     rule_categories,
@@ -47,7 +49,7 @@ def shipped() -> pd.DataFrame:
 def workbook_codes(shipped: pd.DataFrame) -> dict[str, frozenset[str]]:
     """Each shipped clinic's service codes, read straight from the workbook (matched by name, site, street)."""
     directory = read_directory(XLSX)
-    by_key = {(r.Name1, r.Name2, r.Street1, r.Zip): frozenset(service_codes(r.Service_code_info))
+    by_key = {(*name_and_site(r.Name1, r.Name2), r.Street1, r.Zip): frozenset(service_codes(r.Service_code_info))
               for r in directory.itertuples()}
     fixes = {(c.id, c.column): c for c in read_corrections(CORRECTIONS_CSV)}
     codes = {}
@@ -311,6 +313,39 @@ def test_cli_reimport_over_a_checked_file_keeps_it_and_lists_conflicts(tmp_path:
 )
 def test_service_codes_split_on_categories(info: str, codes: set[str]) -> None:
     assert service_codes(info) == codes
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2", "name", "site"),
+    [
+        # Name2 is the site or programme: kept apart.
+        ("Gateway Foundation", "Swansea", "Gateway Foundation", "Swansea"),
+        ("Rosecrance Inc", "", "Rosecrance Inc", ""),
+        ("Centerstone of Illinois", "Alton", "Centerstone of Illinois", "Alton"),  # "of" inside, not at the end
+        # Name1 wrapped after a joining word: one name.
+        ("South Suburban Council on", "Alcoholism and Substance Abuse",
+         "South Suburban Council on Alcoholism and Substance Abuse", ""),
+        ("Clinical Counseling Group and", "DUI Providers LLC", "Clinical Counseling Group and DUI Providers LLC", ""),
+        ("Linden Oaks Behavioral Health AT", "Saint Charles", "Linden Oaks Behavioral Health AT Saint Charles", ""),
+        ("Recovery &", "Wellness", "Recovery & Wellness", ""),
+        ("Pecan Valley Centers for", "", "Pecan Valley Centers for", ""),  # nothing to join
+        # An acronym line belongs to the name; after ")/" comes the site.
+        ("Brazos Valley Council on Alc and SA", "(BVCASA)", "Brazos Valley Council on Alc and SA (BVCASA)", ""),
+        ("Assoc for the Adv of Mexican Amer Inc", "(AAMA)/Project Tejas",
+         "Assoc for the Adv of Mexican Amer Inc (AAMA)", "Project Tejas"),
+    ],
+)
+def test_name_and_site_from_the_directorys_two_name_lines(name1: str, name2: str, name: str, site: str) -> None:
+    assert name_and_site(name1, name2) == (name, site)
+
+
+def test_no_shipped_name_ends_in_a_joining_word_and_no_site_is_an_acronym(shipped: pd.DataFrame) -> None:
+    """Shown as "name — site", such a row read as a broken name ("South Suburban Council on — Alcoholism ...")."""
+    last_words = shipped["name"].str.split().str[-1].str.lower()
+    assert not last_words.isin(JOINING_WORDS).any(), shipped.loc[last_words.isin(JOINING_WORDS), "id"].tolist()
+    assert not shipped["site"].str.startswith("(").any()
+    row = shipped.set_index("id").loc["south-suburban-council-on-alcoholism-and-substance-abuse"]
+    assert (row["name"], row["site"]) == ("South Suburban Council on Alcoholism and Substance Abuse", "")
 
 
 @pytest.mark.parametrize(
