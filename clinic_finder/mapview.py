@@ -65,20 +65,22 @@ LOCAL_JS: dict[str, str] = {
     "leaflet": f"{LEAFLET_DIR}/leaflet.js",
     "jquery": "jquery-3.7.1/jquery.min.js",
     "markerclusterjs": "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+    "gesturehandlingjs": "leaflet-gesture-handling-1.2.2/leaflet-gesture-handling.min.js",
 }
-# The finder's map (base_map, results_layer) loads Leaflet and markercluster as one file, the two joined
-# (static/vendor/PROVENANCE.md): streamlit-folium loads a map's scripts one after another.
-LEAFLET_WITH_MARKERCLUSTER = "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.js"
-FINDER_JS: dict[str, str] = {"leaflet": LEAFLET_WITH_MARKERCLUSTER, "markerclusterjs": LEAFLET_WITH_MARKERCLUSTER}
+# The finder's map (base_map, results_layer) loads Leaflet, markercluster and gesture handling as one file, the
+# three joined (static/vendor/PROVENANCE.md): streamlit-folium loads a map's scripts one after another.
+FINDER_MAP_JS = "finder-map/leaflet-1.9.4+markercluster-1.5.3+gesture-handling-1.2.2.js"
+FINDER_JS: dict[str, str] = dict.fromkeys(("leaflet", "markerclusterjs", "gesturehandlingjs"), FINDER_MAP_JS)
 LOCAL_CSS: dict[str, str] = {
     "leaflet_css": f"{LEAFLET_DIR}/leaflet.css",
     "markerclustercss": "leaflet.markercluster-1.5.3/MarkerCluster.css",
     "markerclusterdefaultcss": "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+    "gesturehandlingcss": "leaflet-gesture-handling-1.2.2/leaflet-gesture-handling.min.css",
 }
-# Their three stylesheets joined too (static/vendor/PROVENANCE.md): served by `streamlit run`, each file costs the
+# Their stylesheets joined too (static/vendor/PROVENANCE.md): served by `streamlit run`, each file costs the
 # server about 2 ms of CPU on every visitor's first load (make bench).
-LEAFLET_WITH_MARKERCLUSTER_CSS = "leaflet-with-markercluster/leaflet-1.9.4+markercluster-1.5.3.css"
-FINDER_CSS: dict[str, str] = dict.fromkeys(LOCAL_CSS, LEAFLET_WITH_MARKERCLUSTER_CSS)
+FINDER_MAP_CSS = "finder-map/leaflet-1.9.4+markercluster-1.5.3+gesture-handling-1.2.2.css"
+FINDER_CSS: dict[str, str] = dict.fromkeys(LOCAL_CSS, FINDER_MAP_CSS)
 VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"  # what DEFAULT_ASSET_BASE serves
 # folium.Map's styling extras that this map does not use (coloured icons, Bootstrap). Dropping them is
 # deliberate; any other asset we cannot serve locally is an error rather than a silent CDN request.
@@ -539,13 +541,16 @@ FIT_PAD_BOTTOM_RIGHT = (24, 24)  # cluster icons are 40 px circles
 
 
 class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
-    """Static parts of the finder's map: markercluster's assets (the frontend loads links on the first render
-    only, so the base must declare them), popup auto-pan padding, the selected marker's style."""
+    """Static parts of the finder's map: markercluster's and gesture handling's assets (the frontend loads links on
+    the first render only, so the base must declare them), popup auto-pan padding, the selected marker's style."""
 
     # Folium's link names, made local by use_local_assets (the URLs here are never requested).
-    default_js: ClassVar[list[tuple[str, str]]] = [("markerclusterjs", "leaflet.markercluster.js")]
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("markerclusterjs", "leaflet.markercluster.js"), ("gesturehandlingjs", "leaflet-gesture-handling.min.js"),
+    ]
     default_css: ClassVar[list[tuple[str, str]]] = [
         ("markerclustercss", "MarkerCluster.css"), ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
+        ("gesturehandlingcss", "leaflet-gesture-handling.min.css"),
     ]
     _template = Template(
         """
@@ -578,6 +583,15 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
         self.zoom_names = {"in": _("Zoom in"), "out": _("Zoom out")}
 
 
+def gesture_texts() -> dict[str, str]:
+    """What the map says when a plain wheel or one finger meets it, in the page's language (GestureHandling's keys)."""
+    return {
+        "touch": _("Use two fingers to move the map"),
+        "scroll": _("Use Ctrl + scroll to zoom the map"),
+        "scrollMac": _("Use ⌘ + scroll to zoom the map"),
+    }
+
+
 def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE) -> folium.Map:
     """The finder's map without any search in it: its script is the same on every rerun (in one language).
 
@@ -586,6 +600,12 @@ def base_map(tiles: str = "OpenStreetMap", asset_base: str = DEFAULT_ASSET_BASE)
     visitor's first load (about 50-100 ms for jQuery, make bench)."""
     m = _new_map(tiles)
     m.default_js = [(name, url) for name, url in m.default_js if name != "jquery"]  # this map only
+    # The map sits beside the list on a desktop (kept in view as the list scrolls) and across a phone's width:
+    # a plain wheel or one finger over it must scroll the page, not zoom the map out to the world or pan it.
+    # Leaflet.GestureHandling zooms with Ctrl (or Cmd) + wheel and moves with two fingers, and says so when a
+    # plain gesture meets the map; the buttons, double-click and the keyboard zoom as before.
+    m.options["gestureHandling"] = True
+    m.options["gestureHandlingOptions"] = {"text": gesture_texts(), "duration": 1500}
     BaseMapExtras().add_to(m)
     return _localize(use_local_assets(m, asset_base, InlineDefaultIcon()), asset_base, FINDER_JS, FINDER_CSS)
 

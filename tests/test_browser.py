@@ -142,6 +142,75 @@ def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(
         context.close()
 
 
+def map_state(page: Page) -> dict[str, object]:
+    """The finder map's zoom, centre and what its container says (Leaflet.GestureHandling's warning classes)."""
+    return page.frame_locator(MAP_FRAME).locator("body").evaluate(
+        """() => { const map = window.__clinicLayer.cluster._map; const c = map.getCenter();
+                   return {zoom: map.getZoom(), center: [c.lat, c.lng], classes: map.getContainer().className,
+                           says: map.getContainer().getAttribute("data-gesture-handling-scroll-content")}; }""")
+
+
+def over_the_map(page: Page) -> tuple[float, float]:
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_a_wheel_over_the_map_scrolls_the_page_and_ctrl_wheel_zooms_it(server: str, page: Page) -> None:
+    """The map stays beside the list as it scrolls: a wheel over it must scroll the list, not zoom the map out."""
+    page.goto(f"{server}/?zip=60613&services=evening")
+    wait_for_results(page)
+    first_card = page.locator(CARD).first
+    before, card_top = map_state(page), first_card.evaluate("e => e.getBoundingClientRect().top")
+    page.mouse.move(*over_the_map(page))
+    page.mouse.wheel(0, 300)
+    page.wait_for_function(f"() => document.querySelector('{CARD}').getBoundingClientRect().top < {card_top - 200}",
+                           timeout=10_000)
+    after = map_state(page)
+    assert after["zoom"] == before["zoom"] and after["center"] == before["center"]
+    assert "leaflet-gesture-handling-scroll-warning" in str(after["classes"])
+    assert after["says"] == "Use Ctrl + scroll to zoom the map"
+    # Ctrl + wheel zooms the map and leaves the page where it is.
+    card_top = first_card.evaluate("e => e.getBoundingClientRect().top")
+    page.mouse.move(*over_the_map(page))  # the page moved under the pointer
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -120)
+    page.keyboard.up("Control")
+    frame = page.frame_locator(MAP_FRAME).locator("body")
+    frame.evaluate(f"() => new Promise((done, fail) => {{ const map = window.__clinicLayer.cluster._map;"
+                   f" const check = () => map.getZoom() > {before['zoom']} ? done() : setTimeout(check, 50);"
+                   f" check(); setTimeout(() => fail('no zoom'), 10000); }})")
+    assert first_card.evaluate("e => e.getBoundingClientRect().top") == card_top
+
+
+def test_on_a_phone_one_finger_over_the_map_scrolls_the_page_not_the_map(server: str, browser: Browser) -> None:
+    """The map is as wide as a phone: one finger on it must still scroll the page (two move the map)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        phone.goto(f"{server}/?zip=60613&services=evening&lang=es")
+        wait_for_results(phone)
+        phone.locator(MAP_FRAME).scroll_into_view_if_needed()
+        before = map_state(phone)
+        map_top = phone.locator(MAP_FRAME).evaluate("e => e.getBoundingClientRect().top")
+        x, y = over_the_map(phone)
+        touch = context.new_cdp_session(phone)
+        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        for step in range(1, 9):
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 25 * step}]})
+        during = map_state(phone)
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        assert "leaflet-gesture-handling-touch-warning" in str(during["classes"])
+        said = phone.frame_locator(MAP_FRAME).locator(".leaflet-container").get_attribute(
+            "data-gesture-handling-touch-content")
+        assert said == "Para mover el mapa, use dos dedos"  # in the page's language
+        phone.wait_for_function(
+            f"() => document.querySelector('{MAP_FRAME}').getBoundingClientRect().top < {map_top - 20}", timeout=10_000)
+        assert map_state(phone)["center"] == before["center"]
+    finally:
+        context.close()
+
+
 def test_typing_a_place_and_picking_a_distance_search_from_the_search_bar(server: str, page: Page) -> None:
     page.goto(f"{server}/?services=evening")
     wait_for_results(page)

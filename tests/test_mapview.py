@@ -131,34 +131,35 @@ def test_only_local_asset_urls(clinics: pd.DataFrame, tiles: str, asset_base: st
         assert url.startswith(allowed), url
 
 
-def test_finder_map_loads_leaflet_and_markercluster_in_one_file(clinics: pd.DataFrame) -> None:
+def test_finder_map_loads_leaflet_markercluster_and_gesture_handling_in_one_file(clinics: pd.DataFrame) -> None:
     """The finder's map (base + a search's layer, as st_folium collects them) loads one script, no jQuery:
     streamlit-folium loads them one after another, so each is a wait before the markers show."""
     m = mapview.base_map("none")
     m.add_child(mapview.results_layer(clinics.head(20), (41.95, -87.66), 10))
     payload = mapview.map_payload(m)
-    # One file: Leaflet and markercluster joined (static/vendor/PROVENANCE.md).
-    assert payload["js_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.FINDER_JS['leaflet']}"]
-    joined = VENDOR / mapview.FINDER_JS["markerclusterjs"]
+    # One file: Leaflet, markercluster and Leaflet.GestureHandling joined (static/vendor/PROVENANCE.md).
+    assert payload["js_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.FINDER_MAP_JS}"]
+    joined = VENDOR / mapview.FINDER_MAP_JS
     assert joined.read_bytes() == b"\n".join(
-        (VENDOR / mapview.LOCAL_JS[name]).read_bytes() for name in ("leaflet", "markerclusterjs"))
+        (VENDOR / mapview.LOCAL_JS[name]).read_bytes() for name in ("leaflet", "markerclusterjs", "gesturehandlingjs"))
     assert not re.search(r"jQuery|\$\(", payload["script"] + payload["header"])
     assert any(name == "jquery" for name, _url in folium.Map.default_js)  # other folium maps keep it
 
 
-def test_finder_map_loads_its_three_stylesheets_as_one_file(clinics: pd.DataFrame) -> None:
-    """Leaflet's and markercluster's styles joined (static/vendor/PROVENANCE.md): one request instead of three,
-    about 2 ms of server CPU each under `streamlit run`. Leaflet's image links still reach its images."""
+def test_finder_map_loads_its_four_stylesheets_as_one_file(clinics: pd.DataFrame) -> None:
+    """Leaflet's, markercluster's and gesture handling's styles joined (static/vendor/PROVENANCE.md): one request
+    instead of four, about 2 ms of server CPU each under `streamlit run`. Leaflet's image links still work."""
     m = mapview.base_map("none")
     m.add_child(mapview.results_layer(clinics.head(20), (41.95, -87.66), 10))
     payload = mapview.map_payload(m)
-    assert payload["css_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.LEAFLET_WITH_MARKERCLUSTER_CSS}"]
+    assert payload["css_links"] == [f"{mapview.DEFAULT_ASSET_BASE}/{mapview.FINDER_MAP_CSS}"]
     leaflet_css = (VENDOR / mapview.LOCAL_CSS["leaflet_css"]).read_bytes()
     assert b"url(images/" in leaflet_css
-    joined = VENDOR / mapview.LEAFLET_WITH_MARKERCLUSTER_CSS
+    joined = VENDOR / mapview.FINDER_MAP_CSS
     assert joined.read_bytes() == b"\n".join((
         leaflet_css.replace(b"url(images/", b"url(../leaflet-1.9.4/images/"),
-        *((VENDOR / mapview.LOCAL_CSS[name]).read_bytes() for name in ("markerclustercss", "markerclusterdefaultcss")),
+        *((VENDOR / mapview.LOCAL_CSS[name]).read_bytes()
+          for name in ("markerclustercss", "markerclusterdefaultcss", "gesturehandlingcss")),
     ))
     for image in re.findall(rb"url\((\.\./[^)#]+)\)", joined.read_bytes()):
         assert (joined.parent / image.decode()).resolve().is_file(), image
@@ -218,7 +219,7 @@ def test_vendored_files_match_provenance() -> None:
     assert set(hashes) == on_disk
     for name, digest in hashes.items():
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
-    for package in ("leaflet-1.9.4", "leaflet.markercluster-1.5.3", "jquery-3.7.1"):
+    for package in ("leaflet-1.9.4", "leaflet.markercluster-1.5.3", "jquery-3.7.1", "leaflet-gesture-handling-1.2.2"):
         assert any("LICEN" in p.name for p in (VENDOR / package).iterdir()), package
 
 
