@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import openpyxl
 import pandas as pd
@@ -233,19 +234,34 @@ def _unique_ids(rows: pd.DataFrame) -> list[str]:
 # Suburban Council on" / "Alcoholism and Substance Abuse", "Brazos Valley Council on Alc and SA" / "(BVCASA)"),
 # and shown as "name — site" it read as a broken name. No name ends in a joining word, and a site does not
 # open with a parenthesis: those two lines are one name. An acronym line may go on to the site after a slash
-# ("(AAMA)/Project Tejas").
+# ("(AAMA)/Project Tejas"). And "DBA ..." ("Collin County MH/MR Center" / "DBA LifePath Systems") is the name
+# the clinic does business under, the one a person knows it by (the schema's `name`); the directory's name
+# goes into the notes.
 JOINING_WORDS = frozenset({"and", "&", "of", "for", "on", "at", "in", "the", "to", "with"})
+DOING_BUSINESS_AS = re.compile(r"^DBA\s+", re.IGNORECASE)
 
 
-def name_and_site(name1: str, name2: str) -> tuple[str, str]:
-    """The clinic's name and site from the directory's two name lines (one name when Name1 was wrapped)."""
+class DirectoryName(NamedTuple):
+    """A clinic's name and site read from the directory's two name lines."""
+
+    name: str
+    site: str
+    listed_as: str = ""  # the directory's own name, where the clinic does business under another
+
+
+def directory_name(name1: str, name2: str) -> DirectoryName:
+    """The clinic's name and site from the directory's two name lines (Name1, Name2)."""
     words = name1.split()
+    if DOING_BUSINESS_AS.match(name2):
+        trade_name = DOING_BUSINESS_AS.sub("", name2).strip()
+        trade_name = trade_name[:1].upper() + trade_name[1:]
+        return DirectoryName(trade_name, "", "" if trade_name.lower() == name1.lower() else name1)
     if name2.startswith("("):
         acronym, slash, site = name2.partition(")/")
-        return f"{name1} {acronym}{')' if slash else ''}", site.strip()
+        return DirectoryName(f"{name1} {acronym}{')' if slash else ''}", site.strip())
     if name2 and words and words[-1].lower() in JOINING_WORDS:
-        return f"{name1} {name2}", ""
-    return name1, name2
+        return DirectoryName(f"{name1} {name2}", "")
+    return DirectoryName(name1, name2)
 
 
 def languages_text(codes: Iterable[str]) -> str:
@@ -260,8 +276,10 @@ def _record(row: pd.Series, clinic_id: str, source_date: dt.date) -> dict[str, s
     zip_code = row["Zip"]
     centre = geo.lookup_zip_record(zip_code)
     intake_lines = [row[c] for c in ("Intake1", "Intake2", "Intake1a", "Intake2a") if row[c]]
-    name, site = name_and_site(row["Name1"], row["Name2"])
+    name, site, listed_as = directory_name(row["Name1"], row["Name2"])
     notes = []
+    if listed_as:
+        notes.append(f"Listed in the directory as {listed_as}, doing business as {name}.")
     if len(intake_lines) > 1:
         notes.append("Other intake lines: " + ", ".join(intake_lines[1:]) + ".")
     # Every column the schema has; what the directory cannot say stays blank or unknown.

@@ -22,8 +22,8 @@ from clinic_finder.samhsa import (
     RULES,
     SOURCE,
     code_categories,
+    directory_name,
     languages_text,
-    name_and_site,
     read_directory,
     read_value,
     rule_categories,
@@ -49,7 +49,7 @@ def shipped() -> pd.DataFrame:
 def workbook_codes(shipped: pd.DataFrame) -> dict[str, frozenset[str]]:
     """Each shipped clinic's service codes, read straight from the workbook (matched by name, site, street)."""
     directory = read_directory(XLSX)
-    by_key = {(*name_and_site(r.Name1, r.Name2), r.Street1, r.Zip): frozenset(service_codes(r.Service_code_info))
+    by_key = {(*directory_name(r.Name1, r.Name2)[:2], r.Street1, r.Zip): frozenset(service_codes(r.Service_code_info))
               for r in directory.itertuples()}
     fixes = {(c.id, c.column): c for c in read_corrections(CORRECTIONS_CSV)}
     codes = {}
@@ -316,34 +316,49 @@ def test_service_codes_split_on_categories(info: str, codes: set[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name1", "name2", "name", "site"),
+    ("name1", "name2", "name", "site", "listed_as"),
     [
         # Name2 is the site or programme: kept apart.
-        ("Gateway Foundation", "Swansea", "Gateway Foundation", "Swansea"),
-        ("Rosecrance Inc", "", "Rosecrance Inc", ""),
-        ("Centerstone of Illinois", "Alton", "Centerstone of Illinois", "Alton"),  # "of" inside, not at the end
+        ("Gateway Foundation", "Swansea", "Gateway Foundation", "Swansea", ""),
+        ("Rosecrance Inc", "", "Rosecrance Inc", "", ""),
+        ("Centerstone of Illinois", "Alton", "Centerstone of Illinois", "Alton", ""),  # "of" inside, not at the end
         # Name1 wrapped after a joining word: one name.
         ("South Suburban Council on", "Alcoholism and Substance Abuse",
-         "South Suburban Council on Alcoholism and Substance Abuse", ""),
-        ("Clinical Counseling Group and", "DUI Providers LLC", "Clinical Counseling Group and DUI Providers LLC", ""),
-        ("Linden Oaks Behavioral Health AT", "Saint Charles", "Linden Oaks Behavioral Health AT Saint Charles", ""),
-        ("Recovery &", "Wellness", "Recovery & Wellness", ""),
-        ("Pecan Valley Centers for", "", "Pecan Valley Centers for", ""),  # nothing to join
+         "South Suburban Council on Alcoholism and Substance Abuse", "", ""),
+        ("Clinical Counseling Group and", "DUI Providers LLC", "Clinical Counseling Group and DUI Providers LLC", "", ""),
+        ("Linden Oaks Behavioral Health AT", "Saint Charles", "Linden Oaks Behavioral Health AT Saint Charles", "", ""),
+        ("Recovery &", "Wellness", "Recovery & Wellness", "", ""),
+        ("Pecan Valley Centers for", "", "Pecan Valley Centers for", "", ""),  # nothing to join
         # An acronym line belongs to the name; after ")/" comes the site.
-        ("Brazos Valley Council on Alc and SA", "(BVCASA)", "Brazos Valley Council on Alc and SA (BVCASA)", ""),
+        ("Brazos Valley Council on Alc and SA", "(BVCASA)", "Brazos Valley Council on Alc and SA (BVCASA)", "", ""),
         ("Assoc for the Adv of Mexican Amer Inc", "(AAMA)/Project Tejas",
-         "Assoc for the Adv of Mexican Amer Inc (AAMA)", "Project Tejas"),
+         "Assoc for the Adv of Mexican Amer Inc (AAMA)", "Project Tejas", ""),
+        # "DBA ..." is the name a person knows the clinic by; the directory's name is kept apart.
+        ("Collin County MH/MR Center", "DBA LifePath Systems", "LifePath Systems", "", "Collin County MH/MR Center"),
+        ("Central Texas MH/MR Center", "dba the Center for Life Resources", "The Center for Life Resources", "",
+         "Central Texas MH/MR Center"),
+        ("Project COAT", "DBA Project COAT", "Project COAT", "", ""),
+        ("Dbacon Recovery", "Adba", "Dbacon Recovery", "Adba", ""),  # "DBA" only as a word at the start
     ],
 )
-def test_name_and_site_from_the_directorys_two_name_lines(name1: str, name2: str, name: str, site: str) -> None:
-    assert name_and_site(name1, name2) == (name, site)
+def test_name_and_site_from_the_directorys_two_name_lines(
+    name1: str, name2: str, name: str, site: str, listed_as: str
+) -> None:
+    assert directory_name(name1, name2) == (name, site, listed_as)
 
 
-def test_no_shipped_name_ends_in_a_joining_word_and_no_site_is_an_acronym(shipped: pd.DataFrame) -> None:
-    """Shown as "name — site", such a row read as a broken name ("South Suburban Council on — Alcoholism ...")."""
+def test_no_shipped_name_ends_in_a_joining_word_and_no_site_is_an_acronym_or_a_trade_name(
+    shipped: pd.DataFrame,
+) -> None:
+    """Shown as "name — site", such a row read as a broken name ("South Suburban Council on — Alcoholism ...") or
+    put the name a person knows second ("Collin County MH/MR Center — DBA LifePath Systems")."""
     last_words = shipped["name"].str.split().str[-1].str.lower()
     assert not last_words.isin(JOINING_WORDS).any(), shipped.loc[last_words.isin(JOINING_WORDS), "id"].tolist()
     assert not shipped["site"].str.startswith("(").any()
+    assert not shipped["site"].str.match(r"(?i)dba\s").any()
+    lifepath = shipped.set_index("id").loc["collin-county-mh-mr-center-dba-lifepath-systems"]
+    assert (lifepath["name"], lifepath["site"]) == ("LifePath Systems", "")
+    assert "Listed in the directory as Collin County MH/MR Center" in lifepath["notes"]
     row = shipped.set_index("id").loc["south-suburban-council-on-alcoholism-and-substance-abuse"]
     assert (row["name"], row["site"]) == ("South Suburban Council on Alcoholism and Substance Abuse", "")
 
