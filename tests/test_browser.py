@@ -156,6 +156,31 @@ def over_the_map(page: Page) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_the_view_fits_the_search_circle_and_every_clinic(server: str, browser: Browser, viewport: dict) -> None:
+    """At 50 miles the circle used to overflow the map and clip a marker at its edge."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?zip=60613&radius=50&services=evening")
+        wait_for_results(page)
+        fit = page.frame_locator(MAP_FRAME).locator("body").evaluate(
+            """() => { const cluster = window.__clinicLayer.cluster, map = cluster._map, view = map.getBounds();
+                       const circles = []; map.eachLayer(l => { if (l instanceof L.Circle) circles.push(l); });
+                       const span = (b) => [b.getEast() - b.getWest(), b.getNorth() - b.getSouth()];
+                       const [cw, ch] = circles.length ? span(circles[0].getBounds()) : [0, 0], [vw, vh] = span(view);
+                       return {circles: circles.length, circle: circles.every(c => view.contains(c.getBounds())),
+                               tight: Math.max(cw / vw, ch / vh) > 0.4,
+                               clinics: cluster.getLayers().length,
+                               outside: cluster.getLayers().filter(m => !view.contains(m.getLatLng())).length}; }""")
+        # Fitted, not merely inside: zoom levels double, so a fitted circle spans over half the padded map one way
+        # or the other (over 0.4 of the whole); unfitted, at the base map's zoom, it spans about a tenth.
+        assert fit == {"circles": 1, "circle": True, "tight": True, "clinics": fit["clinics"], "outside": 0}
+        assert fit["clinics"] > 50
+    finally:
+        context.close()
+
+
 def test_a_wheel_over_the_map_scrolls_the_page_and_ctrl_wheel_zooms_it(server: str, page: Page) -> None:
     """The map stays beside the list as it scrolls: a wheel over it must scroll the list, not zoom the map out."""
     page.goto(f"{server}/?zip=60613&services=evening")

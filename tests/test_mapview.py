@@ -412,3 +412,14 @@ def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: P
     # The hostile address stays inside the text: its quotes arrive as entities, not as an attribute.
     assert 'Main St&quot; onclick=&quot;alert(3)' in markers[3]["popup"]
 
+
+
+def test_the_layer_fits_the_view_before_it_draws_the_clinics(clinics: pd.DataFrame) -> None:
+    """The view is fitted by the layer's first member, so the cluster draws its icons once, at the fitted zoom."""
+    group = mapview.results_layer(clinics.head(20), CHICAGO, 25.0)
+    assert type(next(iter(group._children.values()))) is mapview.FitView
+    m = mapview.base_map("none")
+    m.add_child(group)
+    script = mapview.map_payload(m)["script"]
+    assert script.index("new Fit()") < script.index("L.circle(") < script.index("L.markerClusterGroup(")
+    assert "var radiusMeters = 40233.6;" in script  # 25 miles
