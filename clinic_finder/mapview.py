@@ -484,7 +484,8 @@ def _bounds(
     return [[float(np.min(lats)), float(np.min(lons))], [float(np.max(lats)), float(np.max(lons))]]
 
 
-def _add_search_area(m: folium.Map, origin: tuple[float, float] | None, radius_miles: float | None) -> None:
+def _add_search_area(parent: Element, origin: tuple[float, float] | None, radius_miles: float | None) -> None:
+    """The search's origin dot and its `radius_miles` circle, on a map or in a layer."""
     if origin is None:
         return
     # Not interactive: a click on them would otherwise reach streamlit-folium as an "object click".
@@ -492,11 +493,11 @@ def _add_search_area(m: folium.Map, origin: tuple[float, float] | None, radius_m
         folium.Circle(
             location=origin, radius=radius_miles * METERS_PER_MILE, color="#1f6feb", weight=2, fill=True,
             fill_opacity=0.05, interactive=False,
-        ).add_to(m)
+        ).add_to(parent)
     folium.CircleMarker(
         location=origin, radius=7, color="#ffffff", weight=2, fill=True, fill_color="#d1242f", fill_opacity=1.0,
         interactive=False,
-    ).add_to(m)
+    ).add_to(parent)
 
 
 def _fit_view(
@@ -736,12 +737,7 @@ def results_layer(
     packed = pack_clinics(results)
     view_key = hashlib.sha256(json.dumps([packed, origin, radius_miles]).encode()).hexdigest()[:16]
     FitView(_marker_bounds(results), origin, radius_miles, view_key).add_to(group)  # first: see FitView
-    if origin is not None:
-        if radius_miles is not None and radius_miles > 0:
-            folium.Circle(location=origin, radius=radius_miles * METERS_PER_MILE, color="#1f6feb", weight=2,
-                          fill=True, fill_opacity=0.05, interactive=False).add_to(group)
-        folium.CircleMarker(location=origin, radius=7, color="#ffffff", weight=2, fill=True, fill_color="#d1242f",
-                            fill_opacity=1.0, interactive=False).add_to(group)
+    _add_search_area(group, origin, radius_miles)
     cluster = ClinicCluster(packed, suggest_base, showCoverageOnHover=False, chunkedLoading=True).add_to(group)
     ShowSelected(cluster, view_key, selected_id).add_to(group)
     _localize(group, asset_base)

@@ -251,7 +251,6 @@ class DirectoryName(NamedTuple):
 
 def directory_name(name1: str, name2: str) -> DirectoryName:
     """The clinic's name and site from the directory's two name lines (Name1, Name2)."""
-    words = name1.split()
     if DOING_BUSINESS_AS.match(name2):
         trade_name = DOING_BUSINESS_AS.sub("", name2).strip()
         trade_name = trade_name[:1].upper() + trade_name[1:]
@@ -259,6 +258,7 @@ def directory_name(name1: str, name2: str) -> DirectoryName:
     if name2.startswith("("):
         acronym, slash, site = name2.partition(")/")
         return DirectoryName(f"{name1} {acronym}{')' if slash else ''}", site.strip())
+    words = name1.split()
     if name2 and words and words[-1].lower() in JOINING_WORDS:
         return DirectoryName(f"{name1} {name2}", "")
     return DirectoryName(name1, name2)
