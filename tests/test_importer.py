@@ -53,9 +53,11 @@ def workbook_codes(shipped: pd.DataFrame) -> dict[str, frozenset[str]]:
               for r in directory.itertuples()}
     fixes = {(c.id, c.column): c for c in read_corrections(CORRECTIONS_CSV)}
     codes = {}
-    for row in shipped.itertuples():
-        zip_code = fixes[(row.id, "zip")].source_value if (row.id, "zip") in fixes else row.zip
-        codes[row.id] = by_key[(row.name, row.site, row.address, zip_code)]
+    for row in shipped.to_dict("records"):
+        # A corrected key column (zip, name, site) is matched by what the workbook says.
+        key = [fixes[(row["id"], c)].source_value if (row["id"], c) in fixes else row[c]
+               for c in ("name", "site", "address", "zip")]
+        codes[row["id"]] = by_key[tuple(key)]
     return codes
 
 
@@ -389,3 +391,25 @@ def test_provenance_lists_every_rule() -> None:
     text = (ROOT / "data" / "sources" / "PROVENANCE.md").read_text(encoding="utf-8")
     for rule in RULES:
         assert f"| `{rule.column}` | {' '.join(sorted(rule.yes))}" in text, rule.column
+
+
+@pytest.mark.parametrize(
+    ("clinic_id", "name"),
+    [
+        ("harbor-light-alcoholism-and-drug-dependence-services", "Harbor Light Alcoholism and Drug Dependence Services"),
+        ("hill-alcohol-and-substance-abuse-program-inc", "Hill Alcohol and Substance Abuse Program Inc"),
+        ("association-for-multicultural-behavioral-health-llc", "Association for Multicultural Behavioral Health LLC"),
+        ("sundance-methadone-treatment-center", "Sundance Methadone Treatment Center"),
+    ],
+)
+def test_names_wrapped_with_no_joining_word_are_joined_by_a_correction_with_its_evidence(
+    shipped: pd.DataFrame, clinic_id: str, name: str
+) -> None:
+    """Four names wrap over the directory's two lines with nothing the importer's rule can see ("Sundance
+    Methadone — Treatment Center"); corrections.csv joins them, says why, and the row's source says who did."""
+    row = shipped.set_index("id").loc[clinic_id]
+    assert (row["name"], row["site"]) == (name, "")
+    assert "name, site from the IOP Finder maintainers (the directory's two name lines)" in row["source"]
+    fixes = [fix for fix in read_corrections(CORRECTIONS_CSV) if fix.id == clinic_id]
+    assert {fix.column for fix in fixes} == {"name", "site"}
+    assert all("one name over two lines" in fix.evidence for fix in fixes)
