@@ -44,6 +44,9 @@ NATIONAL_HELPLINE = "1-800-662-4357"  # SAMHSA's National Helpline: free, confid
 FIND_TREATMENT = "FindTreatment.gov"
 
 ZIP_INPUT = re.compile(r"^(\d{5})(?:[-\s]?(\d{4}))?$")
+# An address line or "City, ST" that ends in a ZIP code ("Chicago, IL 60613", "3934 N Lincoln Ave, Chicago IL
+# 60613-1234"): the ZIP code says the most, so it is what is searched.
+TRAILING_ZIP = re.compile(r"^(?=.*[^\W\d_]).*?[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
 CANADIAN_POSTAL_CODE = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$", re.IGNORECASE)
 # A place name: letters, spaces and the punctuation names and abbreviations use ("St. Louis, MO", "O'Fallon").
 NAME_INPUT = re.compile(r"[^\W\d_](?:[^\W\d_]|[\s.,'\u2019-])*")
@@ -338,7 +341,8 @@ def coverage_message(place: Place, covered: Iterable[str] = COVERED_STATES) -> s
 def resolve_place(text: str, covered: Iterable[str] = COVERED_STATES) -> Place:
     """Turn what someone typed into a place with a centre, or raise a PlaceError with advice for them.
 
-    Understands a 5-digit ZIP, a ZIP+4 (with or without the hyphen), a city alone ("houston", "St. Louis"),
+    Understands a 5-digit ZIP, a ZIP+4 (with or without the hyphen), anything that ends in one (an address
+    line, "Chicago, IL 60613": the ZIP code is searched), a city alone ("houston", "St. Louis"),
     a city with its state as a code or a name, after a comma or not ("Austin, Texas", "Fort Worth tx"), a
     county ("Cook County", "Travis County, TX") and a state name alone. Capitals, extra spaces, accents and
     the spellings "St."/"Saint", "Ft."/"Fort", "Mt."/"Mount" do not matter.
@@ -355,7 +359,7 @@ def resolve_place(text: str, covered: Iterable[str] = COVERED_STATES) -> Place:
     query = " ".join(text.split())
     if not query:
         raise PlaceError(_("Type a ZIP code (like 60613) or a city and state (like Chicago, IL)."))
-    zip_match = ZIP_INPUT.fullmatch(query)
+    zip_match = ZIP_INPUT.fullmatch(query) or TRAILING_ZIP.fullmatch(query)
     if zip_match:
         return _zip_place(zip_match.group(1))
     if CANADIAN_POSTAL_CODE.fullmatch(query):

@@ -32,6 +32,10 @@ PLACES = [
     ("606131234", "60613 (Chicago, IL)", "zip", "IL", 41.9543, -87.6575),
     ("60613 1234", "60613 (Chicago, IL)", "zip", "IL", 41.9543, -87.6575),
     (" 77040 ", "77040 (Houston, TX)", "zip", "TX", 29.8744, -95.5278),
+    # An address line or "City, ST ZIP" pasted whole: the ZIP code says the most.
+    ("Chicago, IL 60613", "60613 (Chicago, IL)", "zip", "IL", 41.9543, -87.6575),
+    ("3934 N Lincoln Ave, Chicago IL 60613-1234", "60613 (Chicago, IL)", "zip", "IL", 41.9543, -87.6575),
+    ("Houston, Texas, 77040", "77040 (Houston, TX)", "zip", "TX", 29.8744, -95.5278),
     ("02139", "02139 (Cambridge, MA)", "zip", "MA", 42.3647, -71.1042),
     ("10001", "10001 (New York, NY)", "zip", "NY", 40.7506, -73.9972),
     ("Chicago, IL", "Chicago, IL", "city", "IL", 41.84, -87.68),
@@ -103,7 +107,7 @@ NOT_PLACES = [
     ("Chicago, XX", PlaceError, "'XX' is not a US state code. Try 'Chicago, IL'.", ()),
     ("<script>alert(1)</script>", PlaceError, "We could not read '<script>alert(1)</script>' as a place.", ()),
     ("'; DROP TABLE clinics; --", PlaceError, "We could not read", ()),
-    ("Chicago, IL 60613", PlaceError, "We could not read 'Chicago, IL 60613' as a place.", ()),
+    ("Chicago, IL 606133", PlaceError, "We could not read 'Chicago, IL 606133' as a place.", ()),  # 6 digits: no ZIP
     # The same name in Illinois and in Texas: the page asks which one, the larger (more ZIP codes) first
     ("Paris", AmbiguousPlaceError, "There is more than one place called 'Paris'. Which one did you mean: Paris, TX or Paris, IL?", ("Paris, TX", "Paris, IL")),
     ("El Paso", AmbiguousPlaceError, "There is more than one place called 'El Paso'. Which one did you mean: El Paso, TX or El Paso, IL?", ("El Paso, TX", "El Paso, IL")),
