@@ -131,6 +131,7 @@ def test_a_spanish_link_to_another_page_names_it_in_spanish(server: str, page: P
     page.goto(f"{server}{path}?lang=es")
     expect(page.locator("h1").first).to_have_text(heading, timeout=60_000)
     expect(page).to_have_title(title)
+    expect(page.locator("html")).to_have_attribute("lang", "es")  # a screen reader speaks it in Spanish
 
 
 def test_the_link_reopens_in_spanish_and_the_switch_goes_back_to_english(server: str, page: Page) -> None:
@@ -141,6 +142,7 @@ def test_the_link_reopens_in_spanish_and_the_switch_goes_back_to_english(server:
     assert query(page)["lang"] == ["es"]
     assert page.locator("h1").first.inner_text().strip() == "Encuentre un IOP cerca de usted"
     assert "confirmados" in headline(page)
+    expect(page.locator("html")).to_have_attribute("lang", "es")
 
     page.get_by_role("button", name="English", exact=True).click()  # the language switch
     page.wait_for_function("() => !new URLSearchParams(location.search).has('lang')", timeout=30_000)
@@ -148,6 +150,7 @@ def test_the_link_reopens_in_spanish_and_the_switch_goes_back_to_english(server:
     assert query(page) == {"zip": ["77040"], "services": ["evening"]}
     expect(page.get_by_role("button", name="English", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("button", name="Español", exact=True)).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.locator(".cf-call").first.get_by_text("Call ", exact=False).wait_for(timeout=30_000)
     assert "confirmed" in headline(page)
 

@@ -280,6 +280,9 @@ _LANGUAGE_HTML = '<div class="cf-language" role="group"></div><p class="cf-langu
 _LANGUAGE_JS = """
 export default function (component) {
   const { parentElement, setTriggerValue, data } = component;
+  // The page's language, for screen readers' voices and the browser's hyphenation and translation offer:
+  // Streamlit's page says "en" whatever it holds.
+  document.documentElement.lang = data.value;
   const note = parentElement.querySelector(".cf-language-note");
   note.textContent = data.note;
   note.lang = data.note_language;
