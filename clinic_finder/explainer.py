@@ -25,6 +25,7 @@ reader who follows them stays in Spanish.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -377,16 +378,25 @@ def _newcomer_facts(lang: str) -> list[tuple[str, str]]:
     return facts
 
 
-def newcomer_panel_html(lang: str | None = None) -> str:
+def newcomer_panel_html(lang: str | None = None, link: Callable[[str], str] | None = None) -> str:
     """The "New to IOP?" panel's facts as one HTML list of links that open in the same tab and keep the
-    language (the page shows it in a <details>, which needs no Markdown renderer in the browser)."""
-    return _newcomer_panel_html(language(lang))
+    language (the page shows it in a <details>, which needs no Markdown renderer in the browser).
+
+    `link` turns each page's address into the one to show: the finder passes one that carries the current
+    search and language, so the page's "Search for a program near you" comes back to the same search."""
+    if link is None:
+        return _newcomer_panel_html(language(lang))
+    return _facts_list(newcomer_facts(lang), link)
 
 
 @cache
 def _newcomer_panel_html(lang: str) -> str:
-    items = "".join(f'<li><a href="{html_attr(localized_url(url, lang))}" target="_self">{html_text(text)}</a></li>'
-                    for text, url in newcomer_facts(lang))
+    return _facts_list(newcomer_facts(lang), lambda url: localized_url(url, lang))
+
+
+def _facts_list(facts: Iterable[tuple[str, str]], link: Callable[[str], str]) -> str:
+    items = "".join(f'<li><a href="{html_attr(link(url))}" target="_self">{html_text(text)}</a></li>'
+                    for text, url in facts)
     return f'<ul class="cf-newcomer-facts">{items}</ul>'
 
 

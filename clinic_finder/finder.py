@@ -70,8 +70,9 @@ class SearchState:
 
     @property
     def filter_count(self) -> int:
-        """How many filters are on (for the compact filter control's label)."""
-        return len(self.required) + sum(v is not None for v in (self.age, self.gender, self.substance))
+        """How many filters are on (for the compact filter control's label), "Confirmed only" included."""
+        return (len(self.required) + sum(v is not None for v in (self.age, self.gender, self.substance))
+                + (not self.include_unknown))
 
 
 @dataclass(frozen=True)
@@ -554,6 +555,16 @@ def no_results_advice(state: SearchState) -> str:
     return advice + _(
         "SAMHSA's National Helpline, [{number}]({href}), can also find treatment near you: free, confidential, "
         "24/7, in English and Spanish."
+    ).format(number=NATIONAL_HELPLINE, href=HELPLINE_HREF)
+
+
+def outside_coverage_here_advice() -> str:
+    """For "Use my location" outside Illinois and Texas: who to call instead (Markdown). The position's state is
+    not named: the nearest ZIP code's is a guess abroad or at sea."""
+    return _(
+        "We list programs in Illinois and Texas, and your location is outside them. For care near you, call "
+        "SAMHSA's National Helpline, [{number}]({href}) (free, confidential, 24/7, in English and Spanish), or "
+        "search [FindTreatment.gov](https://findtreatment.gov/)."
     ).format(number=NATIONAL_HELPLINE, href=HELPLINE_HREF)
 
 

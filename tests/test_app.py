@@ -238,7 +238,7 @@ def test_the_stylesheet_cannot_end_its_style_element() -> None:
 def test_the_filter_panel_offers_every_filter_and_shows_the_search(app: AppTest) -> None:
     open_with(app, zip="60613", services="evening,vivitrol", payment="medicaid", age="17-", unknown="0")
     panel = filters(app)
-    assert panel["summary"] == "Filters · 4 on"
+    assert panel["summary"] == "Filters · 5 on"
     needs, pay = panel["groups"]
     assert [o["value"] for o in needs["options"]] == list(finder.SERVICE_FILTERS) and needs["multiple"]
     assert [o["value"] for o in pay["options"]] == list(finder.PAYMENT_FILTERS)
@@ -256,7 +256,9 @@ def test_the_filter_panel_offers_every_filter_and_shows_the_search(app: AppTest)
     assert text == "Evening groups" and href.startswith("/Glossary?") and href.endswith("#evening-groups")
     assert "zip=60613" in href and "services=evening%2Cvivitrol" in href
     # The filters that are on, as one line under the fold (the panel writes it as text, not HTML).
-    assert panel["active"] == " · ".join(finder.filter_label(n) for n in ("evening", "vivitrol", "medicaid"))
+    assert panel["active"] == " · ".join([*(finder.filter_label(n) for n in ("evening", "vivitrol", "medicaid")),
+                                          "Age: 17 or younger", "Confirmed only"])
+    assert panel["summary"].endswith(f"{len(panel['active'].split(' · '))} on")  # the count, spelled out
     set_filters(app, needs=[], pay=[], age=None, confirmed_only=False)
     run(app)
     assert filters(app)["summary"] == "Filters: what you need, paying, who it is for"
@@ -351,6 +353,23 @@ def test_a_place_outside_illinois_and_texas_says_what_the_finder_covers(app: App
     assert "We list programs in Illinois and Texas" in note
     assert "tel:+18006624357" in note and "FindTreatment.gov" in note
     assert headline(app) == "0 programs"
+    # Not "choose a wider distance": that leads to programs 700 miles away.
+    assert not [i.value for i in app.info if "wider distance" in i.value]
+
+
+@pytest.mark.parametrize(("here", "outside"), [((39.7392, -104.9903), True), ((41.9543, -87.6575), False)])
+def test_my_location_outside_illinois_and_texas_says_what_the_finder_covers(
+    app: AppTest, here: tuple[float, float], outside: bool
+) -> None:
+    """Denver by "Use my location" gets what typing "Denver" gets, without naming a state it could only guess."""
+    app.session_state["here"] = here
+    open_with(app)
+    notes = [i.value for i in app.info if "We list programs in Illinois and Texas" in i.value]
+    assert bool(notes) == outside
+    if outside:
+        assert "your location is outside them" in notes[0] and "FindTreatment.gov" in notes[0]
+        assert headline(app) == "0 programs"
+        assert not [i.value for i in app.info if "wider distance" in i.value]
 
 
 def test_an_ambiguous_city_asks_which_one(app: AppTest) -> None:
@@ -375,6 +394,26 @@ def test_bad_location_gets_a_specific_message(app: AppTest, typed: str, message:
 
 
 # ---- the page address ----
+
+
+def newcomer_links(at: AppTest) -> list[str]:
+    """The "New to IOP?" facts' links, in the page (for phones) and in the sidebar: every one of them."""
+    return [html.unescape(href) for body in html_bodies(at)
+            for panel in re.findall(r'<ul class="cf-newcomer-facts">.*?</ul>', body)
+            for href in re.findall(r'href="([^"]*)"', panel)]
+
+
+def test_new_to_iop_links_carry_the_search_as_it_is_now(app: AppTest) -> None:
+    """An explainer's "Search for a program near you" goes back with the address it was opened with: the facts'
+    links must carry the search, and the one this run answers, not the one before (they are drawn at the top)."""
+    open_with(app, zip="77040", services="evening", lang="es")
+    links = newcomer_links(app)
+    assert len(links) == 10, links  # five in the page, five in the sidebar
+    assert all("zip=77040" in url and "services=evening" in url and "lang=es" in url for url in links), links
+    type_place(app, "Peoria")
+    run(app)
+    links = newcomer_links(app)
+    assert all("zip=Peoria" in url and "services=evening" in url for url in links), links
 
 
 def test_shared_url_restores_the_search(app: AppTest) -> None:

@@ -176,16 +176,40 @@ def _filter_controls(state: finder.SearchState) -> None:
                              "schedules, so this often shows few.")},
         selected={"needs": list(state.services), "pay": list(state.payment), "age": state.age,
                   "gender": state.gender, "substance": state.substance, "confirmed_only": not state.include_unknown},
-        links=links, active=" · ".join(finder.filter_label(n) for n in state.required), on_change=_filtered,
+        links=links, active=_active_line(state, answers), on_change=_filtered,
     )
+
+
+def _active_line(state: finder.SearchState, answers: dict[str, str]) -> str:
+    """Every filter that is on, in one line under the fold ("Evening groups · Medicaid · Age: 18 to 25 ·
+    Confirmed only"), so the folded panel's count ("Filters · 4 on") can be read without opening it."""
+    parts = [finder.filter_label(n) for n in state.required]
+    parts += [f"{legend}: {answers[value]}" for legend, value in (
+        (_("Age"), state.age), (_("Gender"), state.gender), (_("Help with"), state.substance)) if value in answers]
+    if not state.include_unknown:
+        parts.append(_("Confirmed only"))
+    return " · ".join(parts)
 
 
 def _radius_label(miles: int | None) -> str:
     return _("Any distance") if miles is None else _("Within {miles} miles").format(miles=miles)
 
 
-def search_form() -> finder.SearchState:
-    """The search box, distance, my location and the filters; returns the search they describe."""
+def searched_state() -> finder.SearchState:
+    """The search this run answers: the URL's on a session's first run, then what the visitor set (the search bar's
+    and filters' callbacks run before the script)."""
+    _seed_from_url()
+    return finder.SearchState(
+        location=st.session_state["location"].strip(), radius=st.session_state["radius"],
+        services=tuple(n for n in finder.SERVICE_FILTERS if n in (st.session_state.get("needs") or [])),
+        payment=tuple(n for n in finder.PAYMENT_FILTERS if n in (st.session_state.get("pay") or [])),
+        include_unknown=not st.session_state.get("confirmed_only", False), age=st.session_state.get("age"),
+        gender=st.session_state.get("gender"), substance=st.session_state.get("substance"),
+    )
+
+
+def search_form(state: finder.SearchState) -> None:
+    """The search box, distance, my location and the filters, showing `state`."""
     search_bar(
         location=st.session_state["location"], radius=finder.radius_code(st.session_state["radius"]),
         radius_options=[(finder.radius_code(r), _radius_label(r)) for r in finder.RADIUS_CHOICES],
@@ -194,16 +218,7 @@ def search_form() -> finder.SearchState:
                 "locate_busy": _("Finding you…")},
         max_chars=finder.MAX_LOCATION_LENGTH, on_search=_searched, on_position=_located,
     )
-    state = finder.SearchState(
-        location=st.session_state["location"].strip(), radius=st.session_state["radius"],
-        services=tuple(n for n in finder.SERVICE_FILTERS if n in (st.session_state.get("needs") or [])),
-        payment=tuple(n for n in finder.PAYMENT_FILTERS if n in (st.session_state.get("pay") or [])),
-        include_unknown=not st.session_state.get("confirmed_only", False), age=st.session_state.get("age"),
-        gender=st.session_state.get("gender"), substance=st.session_state.get("substance"),
-    )
-    _sync_url(state)  # before the glossary links, which carry the search from the address
     _filter_controls(state)
-    return state
 
 
 def _sync_url(state: finder.SearchState) -> None:
@@ -224,7 +239,10 @@ def _origin(state: finder.SearchState, messages: Any) -> tuple[tuple[float, floa
         messages.caption(_("Searching near your current location. It is not saved, and not put in the link."))
         origin = (float(here[0]), float(here[1]))
         nearest = geo.nearest_zip(origin[0], origin[1])
-        return origin, nearest.state if nearest else "", True
+        origin_state = nearest.state if nearest else ""
+        if origin_state not in geo.COVERED_STATES:
+            messages.info(finder.outside_coverage_here_advice())
+        return origin, origin_state, True
     if st.session_state.pop("locate_error", False):
         messages.warning(_("Your browser did not share your location. Type a ZIP code or a place instead."))
     if not state.location:
@@ -323,10 +341,12 @@ def show_finder() -> None:
 
 
 def _page() -> None:
+    common.choose_language()  # for the address (start_page sets it again, the same)
+    state = searched_state()
+    _sync_url(state)  # first: every link on the page ("New to IOP?", the filters', the menu) carries the address
     common.start_page(lambda: _("IOP Finder — Illinois & Texas"), "🧭", layout="wide", menu_now=False,
                       intro=_intro_html)
-    _seed_from_url()
-    state = search_form()
+    search_form(state)
     if st.session_state.get("last_state") != state:  # a new search starts at the top of the list
         st.session_state["last_state"] = state
         for part in LIST_PARTS:
@@ -355,7 +375,9 @@ def _page() -> None:
         lines = "".join(f'<p class="cf-caption">{html_text(line)}</p>'
                         for line in (hint, finder.excluded_line(view.result)) if line)
         html_block(f'<h2 class="cf-headline">{html_text(headline)}</h2>{lines}', key="headline")
-        if view.result.clinics.empty and view.by_video.empty:
+        # Outside Illinois and Texas, the coverage note above already says who can help: "choose a wider
+        # distance" would lead to programs hundreds of miles away.
+        if view.result.clinics.empty and view.by_video.empty and origin_state in geo.COVERED_STATES:
             st.info(finder.no_results_advice(state))
     # The list comes first in the page (and so first for the keyboard and on a phone); the map beside it on a
     # desktop. The clinic clicked on the map is shown where the person is looking: at the top of the list,
@@ -393,7 +415,7 @@ def _newcomer_panel(summary: str, expanded: bool) -> str:
     load their rendering, twice: the panel is in the sidebar and, for phones, in the page)."""
     opened = " open" if expanded else ""
     return (f'<details class="cf-newcomer"{opened}><summary>{html_text(summary)}</summary>'
-            f"{newcomer_panel_html()}</details>")
+            f"{newcomer_panel_html(link=common.link)}</details>")
 
 
 def _end_of_page() -> None:
