@@ -222,6 +222,16 @@ def with_query(url: str, query: Mapping[str, str]) -> str:
     return f"{path}?{urlencode(merged)}{hash_mark}{anchor}"
 
 
+def near_line(place_label: str, radius_miles: int | None) -> str:
+    """Where the search is, as the finder understood what was typed: "Near Springfield, IL, within 25 miles." (a
+    city alone is taken in Illinois or Texas, so the person sees which one); "" without a place."""
+    if not place_label:
+        return ""
+    if radius_miles is None:
+        return _("Near {place}, at any distance.").format(place=place_label)
+    return _("Near {place}, within {miles} miles.").format(place=place_label, miles=radius_miles)
+
+
 def summary_line(result: SearchResult, state: SearchState) -> tuple[str, str]:
     """The headline count and a hint (or ""), e.g. ('2 confirmed · 14 might match — call to ask', '…')."""
     if not state.required:

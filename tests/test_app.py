@@ -337,14 +337,19 @@ def test_cards_state_attendance_limits_and_where_the_row_comes_from(app: AppTest
 
 
 @pytest.mark.parametrize(
-    ("typed", "first"),
-    [("Austin", "TX"), ("houston", "TX"), ("Austin, Texas", "TX"), ("Peoria", "IL"), ("60613-1234", "IL")],
+    ("typed", "first", "near"),
+    [("Austin", "TX", "Austin, TX"), ("houston", "TX", "Houston, TX"), ("Austin, Texas", "TX", "Austin, TX"),
+     ("Peoria", "IL", "Peoria, IL"), ("60613-1234", "IL", "60613 (Chicago, IL)"),
+     ("Springfield", "IL", "Springfield, IL"), ("Chicago, IL 60613", "IL", "60613 (Chicago, IL)")],
 )
-def test_every_place_name_searches(app: AppTest, typed: str, first: str) -> None:
+def test_every_place_name_searches(app: AppTest, typed: str, first: str, near: str) -> None:
+    """...and says which place it understood, under the headline: "Springfield" alone is Springfield, IL."""
     open_with(app, zip=typed)
     assert not app.warning, [w.value for w in app.warning]
     assert cards(app), typed
     assert f", {first} " in card_html(app, cards(app)[0])
+    [block] = [body for body in html_bodies(app) if 'class="cf-headline"' in body]
+    assert f'<p class="cf-caption">{html.escape(f"Near {near}, within 25 miles.")}</p>' in block
 
 
 def test_a_place_outside_illinois_and_texas_says_what_the_finder_covers(app: AppTest) -> None:

@@ -339,3 +339,13 @@ def test_a_place_listed_twice_names_its_other_listing(index: SearchIndex) -> Non
     view = finder.build_result_view(index, SearchState("60612", 5), (41.8805, -87.6873), LINKS, "IL")
     card = view.card(view.row_of("jesse-brown-va-medical-center-addiction-treatment-program-atp"))
     assert html.unescape(card).count("Listed twice in the directory, also as: Jesse Brown Addiction Programs") == 1
+
+
+@pytest.mark.parametrize(
+    ("label", "radius", "line"),
+    [("Springfield, IL", 25, "Near Springfield, IL, within 25 miles."),
+     ("60613 (Chicago, IL)", None, "Near 60613 (Chicago, IL), at any distance."),
+     ("", 25, "")],  # no place typed (the first view, my location): nothing to say
+)
+def test_the_near_line_says_which_place_was_searched(label: str, radius: int | None, line: str) -> None:
+    assert finder.near_line(label, radius) == line

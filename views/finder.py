@@ -232,8 +232,9 @@ def _sync_url(state: finder.SearchState) -> None:
 # ---- results ----
 
 
-def _origin(state: finder.SearchState, messages: Any) -> tuple[tuple[float, float] | None, str, bool]:
-    """The search centre (degrees), its state, and whether the page can go on."""
+def _origin(state: finder.SearchState, messages: Any) -> tuple[tuple[float, float] | None, str, str, bool]:
+    """The search centre (degrees), its state, the place's name as understood ("" for none or my location), and
+    whether the page can go on."""
     here = st.session_state.get(HERE_KEY)
     if here and not state.location:
         messages.caption(_("Searching near your current location. It is not saved, and not put in the link."))
@@ -242,11 +243,11 @@ def _origin(state: finder.SearchState, messages: Any) -> tuple[tuple[float, floa
         origin_state = nearest.state if nearest else ""
         if origin_state not in geo.COVERED_STATES:
             messages.info(finder.outside_coverage_here_advice())
-        return origin, origin_state, True
+        return origin, origin_state, "", True
     if st.session_state.pop("locate_error", False):
         messages.warning(_("Your browser did not share your location. Type a ZIP code or a place instead."))
     if not state.location:
-        return None, "", True
+        return None, "", "", True
     try:
         place = geo.resolve_place(state.location)
     except geo.PlaceChoiceError as choice:
@@ -255,13 +256,13 @@ def _origin(state: finder.SearchState, messages: Any) -> tuple[tuple[float, floa
         for index, candidate in enumerate(choice.candidates[:4]):
             columns[index].button(candidate.label, key=f"place-{index}", on_click=_choose_place,
                                   args=(candidate.label,))
-        return None, "", False
+        return None, "", "", False
     except geo.PlaceError as error:
         messages.warning(md_escape(str(error)))
-        return None, "", False
+        return None, "", "", False
     if geo.outside_coverage(place):
         messages.info(finder.outside_coverage_advice(place.label, geo.state_name(place.state)))
-    return (place.lat, place.lon), place.state, True
+    return (place.lat, place.lon), place.state, place.label, True
 
 
 def _choose_place(label: str) -> None:
@@ -364,7 +365,7 @@ def _page() -> None:
         return
     if live.stale:
         messages.caption(_("The clinic list is being updated; you are seeing the most recent checked version."))
-    origin, origin_state, ok = _origin(state, messages)
+    origin, origin_state, place_label, ok = _origin(state, messages)
     if not ok:
         return
     carried = dict(sorted(common.carried_query().items()))  # one order for the cached cards' links
@@ -373,7 +374,8 @@ def _page() -> None:
     headline, hint = finder.summary_line(view.result, state)
     with messages:
         lines = "".join(f'<p class="cf-caption">{html_text(line)}</p>'
-                        for line in (hint, finder.excluded_line(view.result)) if line)
+                        for line in (finder.near_line(place_label, state.radius), hint,
+                                     finder.excluded_line(view.result)) if line)
         html_block(f'<h2 class="cf-headline">{html_text(headline)}</h2>{lines}', key="headline")
         # Outside Illinois and Texas, the coverage note above already says who can help: "choose a wider
         # distance" would lead to programs hundreds of miles away.
