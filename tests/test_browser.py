@@ -68,12 +68,12 @@ def test_shared_link_restores_search_draws_markers_offline_and_lists_nearest_fir
 def test_a_filter_click_changes_the_markers_without_reloading_the_map_frame(server: str, page: Page) -> None:
     page.goto(f"{server}/?zip=60613&unknown=0")
     wait_for_results(page)
-    expect(page.locator("p.cf-active-filters")).to_be_hidden()  # no filter on: no line of them
+    expect(page.locator("p.cf-active-filters")).to_have_text("Confirmed only")  # unknown=0: the one filter on
     frame = page.frame_locator(MAP_FRAME).locator("body")
     page.wait_for_function(f"() => document.querySelector('{MAP_FRAME}')", timeout=10_000)
     frame.evaluate("() => { window.__probe = 42; }")
     before = marker_count(page)
-    page.get_by_text("Filters: what you need, paying, who it is for").click()
+    page.get_by_text("Filters · 1 on").click()  # Confirmed only
     page.get_by_role("checkbox", name="Evening groups", exact=True).click()
     page.wait_for_url("**services=evening**", timeout=30_000)
     page.wait_for_function(
@@ -83,7 +83,7 @@ def test_a_filter_click_changes_the_markers_without_reloading_the_map_frame(serv
     )
     after = marker_count(page)
     assert 0 < after < before
-    expect(page.locator("p.cf-active-filters")).to_have_text("Evening groups")  # under the fold, visible
+    expect(page.locator("p.cf-active-filters")).to_have_text("Evening groups · Confirmed only")  # under the fold
     # The same document: a reloaded frame would have lost the probe.
     assert frame.evaluate("() => window.__probe") == 42
     assert card_ids(page)[0] == "symetria-recovery-chicago"
@@ -234,6 +234,42 @@ def test_on_a_phone_one_finger_over_the_map_scrolls_the_page_not_the_map(server:
         assert map_state(phone)["center"] == before["center"]
     finally:
         context.close()
+
+
+def test_back_and_forward_bring_back_the_earlier_search(server: str, page: Page) -> None:
+    """Each search is an entry in the browser's history: Back undoes the last one (Streamlit reruns the page with
+    the earlier address, and the finder takes its search from it), then leaves the finder."""
+    page.goto(f"{server}/Glossary")
+    page.get_by_role("heading", name="Glossary").first.wait_for(timeout=60_000)
+    page.goto(f"{server}/?zip=77040")
+    wait_for_results(page)
+    near_houston = card_ids(page)
+    box = page.get_by_label("ZIP code or place")
+    box.fill("60613")
+    box.press("Enter")
+    page.wait_for_url("**zip=60613**", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#clinic-symetria-recovery-chicago')", timeout=30_000)
+    page.get_by_text("Filters: what you need, paying, who it is for").click()
+    page.get_by_role("checkbox", name="Evening groups", exact=True).click()
+    page.wait_for_url("**services=evening**", timeout=30_000)
+
+    page.go_back()
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('services')", timeout=30_000)
+    expect(page.locator("p.cf-active-filters")).to_be_hidden(timeout=30_000)
+    assert parse_qs(urlparse(page.url).query) == {"zip": ["60613"]}
+    page.go_back()
+    page.wait_for_url("**zip=77040**", timeout=30_000)
+    expect(box).to_have_value("77040", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('#clinic-{near_houston[0]}')", timeout=30_000)
+    assert card_ids(page) == near_houston
+    page.go_forward()
+    page.wait_for_url("**zip=60613**", timeout=30_000)
+    expect(box).to_have_value("60613", timeout=30_000)
+    page.go_back()
+    page.wait_for_url("**zip=77040**", timeout=30_000)
+    page.go_back()  # one press more leaves the finder
+    page.wait_for_url("**/Glossary", timeout=30_000)
+    page.get_by_role("heading", name="Glossary").first.wait_for(timeout=60_000)
 
 
 def test_typing_a_place_and_picking_a_distance_search_from_the_search_bar(server: str, page: Page) -> None:

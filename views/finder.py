@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_html
@@ -97,8 +98,10 @@ def layer_text(key: tuple, tiles: str, _view: finder.ResultView, _suggest_base: 
 
 
 def _seed_from_url() -> None:
-    """On a session's first run, the URL (a shared link) decides the search."""
-    if st.session_state.get("seeded"):
+    """On a session's first run, the URL (a shared link) decides the search; so does an earlier address that the
+    browser's Back or Forward button brings back (each new search is an entry in the browser's history)."""
+    run = get_script_run_ctx()
+    if st.session_state.get("seeded") and not (run is not None and run.is_history_navigation):
         return
     parsed = finder.state_from_query(common.query())
     state = parsed.state
