@@ -130,9 +130,9 @@ def cmd_import_samhsa(args: argparse.Namespace) -> int:
     # The sources' prefix without the edition: rows of any edition of this directory may be replaced.
     merged = merge_import(current.result.clinics, result.clinics, SOURCE.rsplit(" ", 1)[0], args.replace_checked)
     if not merged.conflicts.empty:
-        print(f"{len(merged.conflicts.changed)} checked clinic(s) where the directory now says something else "
-              + ("(replaced, as --replace-checked asks):" if args.replace_checked else
-                 "(kept as checked; use --replace-checked to take the directory's values):"))
+        print(f"{len(merged.conflicts.changed)} clinic(s) checked or edited by staff where the directory now says "
+              "something else " + ("(replaced, as --replace-checked asks):" if args.replace_checked else
+                                   "(kept as they are; use --replace-checked to take the directory's values):"))
         _print_diff_table(merged.conflicts.rows())
     saved = save_clinics(out, merged.clinics, current.fingerprint, args.staff or f"{_cli_label()} import-samhsa",
                          action="import")
@@ -387,8 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--out", required=True, help="where to write the CSV")
     importer.add_argument("--states", default="IL,TX", help="comma-separated state codes (default IL,TX)")
     importer.add_argument("--replace-checked", action="store_true",
-                          help="take the directory's values even for rows a person has checked (default: keep "
-                          "checked rows and list where the directory differs)")
+                          help="take the directory's values even for rows a person has checked or staff edited in "
+                          "the app (default: keep those rows and list where the directory differs)")
     importer.add_argument("--staff", help="label for the audit log (default cli:<your user name> import-samhsa)")
     importer.set_defaults(func=cmd_import_samhsa)
 

@@ -69,11 +69,16 @@ def read_corrections(path: str | Path) -> list[Correction]:
     return corrections
 
 
+def column_phrase(column: str) -> str:
+    """A column's label as the middle of a sentence in a row's `source`: "ZIP code", "evening groups"."""
+    label = COLUMN_INFO[column].label
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
 def _said_by_note(fixes: Sequence[Correction]) -> str:
     by_who: dict[str, list[str]] = {}
     for fix in fixes:
-        label = COLUMN_INFO[fix.column].label
-        label = label if label[:2].isupper() else label[0].lower() + label[1:]  # "ZIP code", "evening groups"
+        label = column_phrase(fix.column)
         by_who.setdefault(fix.said_by, [])
         if label not in by_who[fix.said_by]:
             by_who[fix.said_by].append(label)

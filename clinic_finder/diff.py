@@ -7,12 +7,14 @@ Both tables are expected to be validated (canonical values), so "Y" vs "yes" is 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from clinic_finder import clock
+from clinic_finder.corrections import column_phrase
 from clinic_finder.csvfile import COORDINATE_DECIMALS
 from clinic_finder.i18n import N_, _, ngettext
 from clinic_finder.schema import COLUMNS
@@ -138,3 +140,44 @@ def mark_checked(clinics: pd.DataFrame, ids: set[str] | frozenset[str], checked_
     marked.loc[rows, "last_checked"] = (today or clock.today()).isoformat()
     marked.loc[rows, "checked_by"] = checked_by
     return marked
+
+
+# Columns that say where a row comes from rather than what it says about the clinic: a change to them is not an
+# edit of the clinic's information.
+BOOKKEEPING_COLUMNS = ("source", "source_date", "last_checked", "checked_by")
+# "; phone, notes from the IOP Finder maintainers (staff edit, 2026-11-29)" in a row's `source`.
+STAFF_EDIT_NOTE = re.compile(r"; ([^;]*?) from ([^;]*?) \(staff edit, (\d{4}-\d{2}-\d{2})\)")
+
+
+def note_staff_edits(before: pd.DataFrame | None, after: pd.DataFrame, who: str,
+                     today: dt.date | None = None) -> pd.DataFrame:
+    """`after`, where each row whose information differs from `before` says so in its `source`: which fields,
+    who changed them and when ("...; phone from the clinic's own staff (staff edit, 2026-11-29)").
+
+    A visitor then sees where a changed number comes from (the directory did not say it), and a re-import of the
+    directory keeps the row as edited (`reimport.merge_import`). One note per `who`: a later edit by the same
+    adds its fields and takes the later date."""
+    if before is None:
+        return after
+    day = (today or clock.today()).isoformat()
+    noted = after.copy()
+    noted["source"] = noted["source"].astype(object)
+    position = {str(clinic_id): index for index, clinic_id in enumerate(noted["id"])}
+    column = noted.columns.get_loc("source")
+    for change in diff_clinics(before, after).changed:
+        labels = [column_phrase(f.column) for f in change.fields if f.column not in BOOKKEEPING_COLUMNS]
+        if not labels:
+            continue
+        source = str(noted.iat[position[change.id], column])
+        own = [match for match in STAFF_EDIT_NOTE.finditer(source) if match.group(2) == who]
+        earlier = [label for match in own for label in match.group(1).split(", ")]
+        for match in reversed(own):  # from the end, so the earlier positions still hold
+            source = source[:match.start()] + source[match.end():]
+        fields = list(dict.fromkeys([*earlier, *labels]))
+        noted.iat[position[change.id], column] = f"{source}; {', '.join(fields)} from {who} (staff edit, {day})"
+    return noted
+
+
+def staff_edited(source: str) -> bool:
+    """True when a row's `source` says staff changed its information in the app (`note_staff_edits`)."""
+    return STAFF_EDIT_NOTE.search(source) is not None

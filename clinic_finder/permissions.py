@@ -33,7 +33,7 @@ import pandas as pd
 from clinic_finder import clock, store
 from clinic_finder.accounts import Account, audit_label, checked_label
 from clinic_finder.csvfile import Problem
-from clinic_finder.diff import ClinicsDiff, cell_text, diff_clinics, mark_checked
+from clinic_finder.diff import ClinicsDiff, cell_text, diff_clinics, mark_checked, note_staff_edits
 from clinic_finder.editing import validate_frame
 from clinic_finder.i18n import _
 from clinic_finder.schema import CLINIC_EDITABLE_COLUMNS, COLUMN_INFO, COLUMNS, Availability
@@ -221,22 +221,29 @@ def save_as_account(csv_path: str | Path, account: Account, candidate: pd.DataFr
     checked = validate_frame(candidate)
     if not checked.ok or checked.clinics is None:
         raise store.InvalidClinics(checked.problems)
+    # Checked against the exact version being replaced: save_clinics refuses anything but the bytes with
+    # `expected_fingerprint`, so what is read here is what gets replaced.
+    snapshot = store.read_snapshot(csv_path)
+    replaced = snapshot.result.clinics if snapshot.fingerprint == expected_fingerprint else None
     if not account.is_maintainer:
-        # Checked against the exact version being replaced: save_clinics refuses anything but the bytes
-        # with `expected_fingerprint`, so checking those bytes here is checking what gets replaced.
-        snapshot = store.read_snapshot(csv_path)
-        if snapshot.fingerprint != expected_fingerprint or snapshot.result.clinics is None:
+        if replaced is None:
             disk = snapshot.result.clinics
             raise store.SaveConflict(expected_fingerprint, snapshot.fingerprint,
                                      diff_clinics(base, disk) if base is not None and disk is not None else None,
                                      snapshot.result.problems)
-        problems = check_change(account, snapshot.result.clinics, checked.clinics, typed_name=typed_name,
-                                today=today)
+        problems = check_change(account, replaced, checked.clinics, typed_name=typed_name, today=today)
         if problems:
             raise PermissionRefused(problems)
-    return store.save_clinics(csv_path, checked.clinics, expected_fingerprint, audit_label(account, typed_name),
+    # Each changed row says in its source who changed what, and when: the directory did not say it.
+    noted = note_staff_edits(replaced, checked.clinics, edited_by(account), today)
+    return store.save_clinics(csv_path, noted, expected_fingerprint, audit_label(account, typed_name),
                               action=action, base=base, keep_backups=keep_backups, now=now,
                               account=_account_pair(account))
+
+
+def edited_by(account: Account) -> str:
+    """Who changed a row, as its `source` tells visitors: a role, never a person's account name."""
+    return "the IOP Finder maintainers" if account.is_maintainer else "the clinic's own staff"
 
 
 def restore_as_account(csv_path: str | Path, account: Account, backup_name: str,

@@ -1,8 +1,9 @@
 """Re-importing a newer directory without losing what people have checked.
 
-A fresh import replaces rows nobody has checked. A row with a `last_checked` date was confirmed by a person
-(a clinic's staff, a maintainer's call), so by default it is kept as it is, and every field where the new
-directory says something else is reported as a conflict, in the same old -> new table the Staff page shows.
+A fresh import replaces rows nobody has checked or edited. A row with a `last_checked` date was confirmed by a
+person (a clinic's staff, a maintainer's call), and a row whose `source` notes a staff edit holds what a person
+wrote in the app (`diff.note_staff_edits`), so by default both are kept as they are, and every field where the
+new directory says something else is reported as a conflict, in the same old -> new table the Staff page shows.
 Rows the directory no longer lists are dropped only if nobody checked them and they came from the directory.
 """
 
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from clinic_finder.csvfile import clinics_frame
-from clinic_finder.diff import ClinicsDiff, diff_clinics
+from clinic_finder.diff import BOOKKEEPING_COLUMNS, ClinicsDiff, diff_clinics, staff_edited
 
 # Columns that describe the row rather than the clinic: a new directory edition always differs in these.
-BOOKKEEPING = ("source", "source_date", "last_checked", "checked_by")
+BOOKKEEPING = BOOKKEEPING_COLUMNS
 
 
 @dataclass
@@ -25,6 +26,7 @@ class MergeResult:
 
     clinics: pd.DataFrame
     kept_checked: list[str] = field(default_factory=list)  # checked rows kept as they were
+    kept_edited: list[str] = field(default_factory=list)  # rows staff edited in the app (not checked), kept
     conflicts: ClinicsDiff = field(default_factory=ClinicsDiff)  # checked value -> what the directory says
     added: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # unchecked directory rows the directory no longer has
@@ -35,6 +37,7 @@ class MergeResult:
         return (
             f"{len(self.clinics)} clinics: {len(self.added)} new from the directory, {len(self.dropped)} dropped "
             f"(no longer in the directory, never checked), {len(self.kept_checked)} checked rows kept as checked "
+            f"and {len(self.kept_edited)} rows edited by staff kept as edited "
             f"({len(self.conflicts.changed)} of them with fields the directory now says differently), "
             f"{len(self.kept_extra)} rows not in the directory kept."
         )
@@ -66,8 +69,8 @@ def merge_import(
         if existing is None:
             result.added.append(clinic_id)
             rows.append(row.to_dict())
-        elif _is_checked(existing) and not replace_checked:
-            result.kept_checked.append(clinic_id)
+        elif (_is_checked(existing) or staff_edited(str(existing.get("source", "")))) and not replace_checked:
+            (result.kept_checked if _is_checked(existing) else result.kept_edited).append(clinic_id)
             rows.append(existing.to_dict())
             conflict_old.append(existing.drop(list(BOOKKEEPING)).to_dict())
             conflict_new.append(row.drop(list(BOOKKEEPING)).to_dict())
@@ -77,7 +80,7 @@ def merge_import(
         if clinic_id in fresh_ids:
             continue
         from_directory = str(existing.get("source", "")).startswith(source_prefix)
-        if from_directory and not _is_checked(existing):
+        if from_directory and not _is_checked(existing) and not staff_edited(str(existing.get("source", ""))):
             result.dropped.append(clinic_id)
         else:
             result.kept_extra.append(clinic_id)

@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from clinic_finder import DEFAULT_CLINICS_CSV, data_path
 from clinic_finder.csvfile import read_clinics_csv
-from clinic_finder.diff import diff_clinics, mark_checked
+from clinic_finder.diff import diff_clinics, mark_checked, note_staff_edits, staff_edited
 from clinic_finder.editing import editor_frame, prepare_candidate
 
 TODAY = dt.date(2026, 11, 27)
@@ -93,3 +94,44 @@ def test_data_path_follows_the_environment(monkeypatch, tmp_path: Path) -> None:
     assert data_path() == DEFAULT_CLINICS_CSV
     monkeypatch.setenv("CLINIC_FINDER_DATA", str(tmp_path / "x.csv"))
     assert data_path() == tmp_path / "x.csv"
+
+
+MAINTAINERS = "the IOP Finder maintainers"
+CLINIC = "the clinic's own staff"
+
+
+@pytest.mark.parametrize(
+    ("source", "cells", "who", "day", "noted"),
+    [
+        # A field changed: which, by whom, when.
+        ("SAMHSA 2023", {"phone": "312-555-0199"}, MAINTAINERS, "2026-11-27",
+         "SAMHSA 2023; phone from the IOP Finder maintainers (staff edit, 2026-11-27)"),
+        # Two fields, labels as in a sentence; a correction's note before it stays.
+        ("SAMHSA 2023; ZIP code from the IOP Finder maintainers (Chicago's street grid)",
+         {"phone": "312-555-0199", "evening": "yes"}, CLINIC, "2026-11-27",
+         "SAMHSA 2023; ZIP code from the IOP Finder maintainers (Chicago's street grid); phone, evening groups "
+         "from the clinic's own staff (staff edit, 2026-11-27)"),
+        # The same people again: one note, their fields together, the later date.
+        ("SAMHSA 2023; phone from the IOP Finder maintainers (staff edit, 2026-11-01)", {"notes": "Closed Fridays"},
+         MAINTAINERS, "2026-11-27", "SAMHSA 2023; phone, notes from the IOP Finder maintainers (staff edit, 2026-11-27)"),
+        # Someone else: a note of their own.
+        ("SAMHSA 2023; phone from the IOP Finder maintainers (staff edit, 2026-11-01)", {"phone": "312-555-0123"},
+         CLINIC, "2026-11-27", "SAMHSA 2023; phone from the IOP Finder maintainers (staff edit, 2026-11-01); phone "
+         "from the clinic's own staff (staff edit, 2026-11-27)"),
+        # Only where the row comes from, or who checked it: no note.
+        ("SAMHSA 2023", {"last_checked": "2026-11-27", "checked_by": "ann"}, MAINTAINERS, "2026-11-27", "SAMHSA 2023"),
+    ],
+)
+def test_a_staff_edit_is_noted_in_the_rows_source(small_csv: Path, source: str, cells: dict[str, str], who: str,
+                                                 day: str, noted: str) -> None:
+    before = clinics(small_csv)
+    before["source"] = before["source"].astype(object)
+    before.loc[1, "source"] = source
+    after = before.copy()
+    for column, value in cells.items():
+        after[column] = after[column].astype(object)
+        after.loc[1, column] = value
+    result = note_staff_edits(before, after, who, dt.date.fromisoformat(day))
+    assert result.loc[1, "source"] == noted
+    assert staff_edited(noted) == (noted != source)
+    assert result.drop(index=1).equals(after.drop(index=1))  # other rows untouched

@@ -12,8 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from clinic_finder.accounts import Account, Role
 from clinic_finder.corrections import Correction, CorrectionError, apply_corrections, read_corrections
 from clinic_finder.csvfile import clinics_to_csv_bytes, read_clinics_csv
+from clinic_finder.permissions import save_as_account
 from clinic_finder.reimport import merge_import
 from clinic_finder.samhsa import (
     CORRECTIONS_CSV,
@@ -31,6 +33,8 @@ from clinic_finder.samhsa import (
     slugify,
 )
 from clinic_finder.schema import SERVICE_COLUMNS
+from clinic_finder.store import read_snapshot
+from tests.conftest import SUITE_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 XLSX = ROOT / "data" / "sources" / "national-directory-su-facilities-2023.xlsx"
@@ -304,9 +308,36 @@ def test_cli_reimport_over_a_checked_file_keeps_it_and_lists_conflicts(tmp_path:
         capture_output=True, text=True, cwd=ROOT, check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert "1 checked clinic(s) where the directory now says something else (kept as checked" in run.stdout
+    assert "1 clinic(s) checked or edited by staff where the directory now says something else (kept as they are"\
+        in run.stdout
     assert "symetria-recovery-houston  evening  no   yes" in run.stdout
     assert out.read_bytes() == before and "is unchanged" in run.stdout
+
+
+def test_cli_reimport_keeps_what_a_maintainer_changed_in_the_app(tmp_path: Path, shipped: pd.DataFrame) -> None:
+    """A maintainer's edit (an accepted suggestion, the grid) does not mark the row checked: the directory's next
+    import used to put the old phone back without a word. The edit's note in the row's source keeps it."""
+    out = tmp_path / "clinics.csv"
+    out.write_bytes(clinics_to_csv_bytes(shipped))
+    snapshot = read_snapshot(out)
+    edited = shipped.copy()
+    edited.loc[edited["id"] == "centerstone-of-illinois-alton", "phone"] = "618-555-0142"
+    maintainer = Account("ann", Role.MAINTAINER, (), "$argon2id$unused")
+    save_as_account(out, maintainer, edited, snapshot.fingerprint, base=shipped)
+    row = read_clinics_csv(out).clinics.set_index("id").loc["centerstone-of-illinois-alton"]
+    assert row["source"].endswith(f"; phone from the IOP Finder maintainers (staff edit, {SUITE_DAY.isoformat()})")
+    assert row["last_checked"] is None  # an edit is not a check
+    before = out.read_bytes()
+    run = subprocess.run(
+        [sys.executable, "-m", "clinic_finder", "import-samhsa", str(XLSX), "--out", str(out), "--staff", "test"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "0 checked rows kept as checked and 1 rows edited by staff kept as edited" in run.stdout
+    assert "centerstone-of-illinois-alton  phone" in run.stdout and "618-555-0142" in run.stdout
+    assert out.read_bytes() == before
+    merged = merge_import(read_clinics_csv(out).clinics, shipped, "SAMHSA National Directory", replace_checked=True)
+    assert merged.clinics.set_index("id").loc["centerstone-of-illinois-alton", "phone"] == "618-462-2331"
 
 
 @pytest.mark.parametrize(
