@@ -422,15 +422,15 @@ class Clinic(BaseModel):
             raise PydanticCustomError("required", _("is required and was left blank"))
         return value
 
-    @field_validator("name", "site", "address", "address2", "city", "checked_by", "current_wait", "languages",
-                     "source")
+    @field_validator("name", "site", "address", "address2", "city", "checked_by", "current_wait", "languages")
     @classmethod
     def _check_length(cls, value: str) -> str:
         if len(value) > MAX_SHORT_TEXT:
             raise PydanticCustomError("length", _("is longer than {limit} characters"), {"limit": MAX_SHORT_TEXT})
         return value
 
-    @field_validator("notes")
+    # A source grows a note per correction and per role that edits the row (diff.note_staff_edits).
+    @field_validator("notes", "source")
     @classmethod
     def _check_notes_length(cls, value: str) -> str:
         if len(value) > MAX_NOTES:

@@ -312,3 +312,24 @@ def test_only_maintainers_restore_backups_and_the_restore_names_them(small_csv: 
     entry = store.read_audit_log(small_csv)[-1]
     assert (entry["action"], entry["staff"], entry["account"], entry["role"]) == (
         f"restore {saved.backup.name}", "staff (Bo)", "staff", "maintainer")
+
+
+def test_a_staff_edit_names_its_fields_and_role_in_the_source_even_of_a_long_one(small_csv: Path) -> None:
+    """The note goes on a source that already has corrections' notes (Symetria's is 169 characters): the save
+    must not then be refused as too long."""
+    base, fingerprint = load(small_csv)
+    long_source = "SAMHSA National Directory of Substance Use Treatment Facilities 2023; " + "x" * 120
+    saved = store.save_clinics(small_csv, changed(base, 3, source=long_source), fingerprint, "setup")
+    base, fingerprint = load(small_csv)
+    saved = save_as_account(small_csv, MAINTAINER, changed(base, 3, phone="618-555-0142"), fingerprint, base=base,
+                            today=TODAY)
+    assert saved.saved
+    on_disk, fingerprint = load(small_csv)
+    assert on_disk.loc[3, "source"] == f"{long_source}; phone from the IOP Finder maintainers (staff edit, {TODAY})"
+    mine = clinic_account(on_disk, 3)
+    save_clinic_form(small_csv, mine, str(on_disk.loc[3, "id"]), {"evening": "yes"}, on_disk, today=TODAY)
+    on_disk, _fp = load(small_csv)
+    assert on_disk.loc[3, "source"].endswith(
+        f"; phone from the IOP Finder maintainers (staff edit, {TODAY}); evening groups from the clinic's own staff "
+        f"(staff edit, {TODAY})")
+    assert len(on_disk.loc[3, "source"]) > 200
