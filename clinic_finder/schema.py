@@ -36,6 +36,8 @@ from clinic_finder import clock, geo
 from clinic_finder.i18n import N_, _
 
 MAX_DISTANCE_FROM_ZIP_MILES = 50.0
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection"): refused at the start of free text.
+FORMULA_STARTS = frozenset("=+-@\t\r")
 MAX_SHORT_TEXT = 200  # names, addresses, who checked: one line
 MAX_NOTES = 2000
 
@@ -427,6 +429,18 @@ class Clinic(BaseModel):
     def _check_length(cls, value: str) -> str:
         if len(value) > MAX_SHORT_TEXT:
             raise PydanticCustomError("length", _("is longer than {limit} characters"), {"limit": MAX_SHORT_TEXT})
+        return value
+
+    @field_validator("name", "site", "address", "address2", "city", "checked_by", "current_wait", "languages",
+                     "notes", "source")
+    @classmethod
+    def _check_not_a_formula(cls, value: str) -> str:
+        # Staff open this file in Excel (docs/staff.md), and clinic accounts write some of these columns: text that
+        # starts like a formula would run as one there (OWASP's CSV injection), "=HYPERLINK(...)" in a name.
+        if value[:1] in FORMULA_STARTS:
+            raise PydanticCustomError(
+                "formula", _("starts with '{start}', which a spreadsheet would run as a formula when the file is "
+                             "opened; start with a letter or a digit"), {"start": value[:1].replace("\t", "tab")})
         return value
 
     # A source grows a note per correction and per role that edits the row (diff.note_staff_edits).

@@ -129,6 +129,8 @@ ACCEPTED = [
     ("languages", "Polish, Arabic", "Polish, Arabic"),
     ("name", "Clínica Esperanza", "Clínica Esperanza"),
     ("notes", "  trimmed  ", "trimmed"),
+    ("notes", "Call first - no walk-ins; = is fine inside", "Call first - no walk-ins; = is fine inside"),
+    ("site", "5-East", "5-East"),
 ]
 
 
@@ -180,6 +182,15 @@ REFUSED = [
     ("phone", "\u200f312-555-0100", "contains an invisible text-direction character (U+200F) that can make text "
      "display as something else; remove it"),
     ("name", "x" * 201, "is longer than 200 characters"),
+    # Text a spreadsheet would run as a formula (staff open the file in Excel; clinic accounts write notes).
+    ("name", '=HYPERLINK("http://evil.example","Click me")', "starts with '=', which a spreadsheet would run as a "
+     "formula when the file is opened; start with a letter or a digit"),
+    ("notes", "@SUM(1+1)*cmd|' /C calc'!A0", "starts with '@', which a spreadsheet would run as a formula when the "
+     "file is opened; start with a letter or a digit"),
+    ("current_wait", "+2 weeks", "starts with '+', which a spreadsheet would run as a formula when the file is "
+     "opened; start with a letter or a digit"),
+    ("site", "-2+3", "starts with '-', which a spreadsheet would run as a formula when the file is opened; start "
+     "with a letter or a digit"),
     ("same_site_as", "Other Place", "must be blank or the id of another row, like 'symetria-recovery-chicago'"),
 ]
 
