@@ -65,7 +65,8 @@ class RowChanged(store.SaveConflict):
             return _("The clinics file has problems right now, so nothing was saved. Try again later; the "
                      "maintainer has been shown the problems.")
         return _("Someone else changed this clinic's listing since you opened it, so your save was refused and "
-                 "nothing was written. Reload the page to see the current listing, then make your change again.")
+                 "nothing was written. Press “Load the current listing” to see it (reloading the page would sign "
+                 "you out), then make your change again.")
 
 
 def editable_columns(account: Account) -> tuple[str, ...]:

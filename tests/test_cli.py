@@ -78,3 +78,15 @@ def test_bad_invocations_exit_non_zero_with_a_message(args: tuple[str, ...], cod
 def test_help_for_each_command(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0 and "usage: python -m clinic_finder " + command in result.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`python -m clinic_finder search ... | head`: the reader closes the pipe after a line; that is not an error."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clinic_finder", "search", "--zip", "60613", "--radius", "100", "--include-unknown",
+         "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0 and "Traceback" not in errors, errors
