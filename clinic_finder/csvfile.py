@@ -150,6 +150,10 @@ def _central_european_problem(data: bytes, position: int | None = None) -> Probl
     )
 
 
+# A well-formed UTF-8 letter of two to four bytes. Windows-1252 text has such byte pairs only as mojibake ("Ã©").
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]:
     """Decode UTF-8 (with or without BOM) or, failing that, Excel's Windows-1252; report binary files."""
     # Text that is neither, but looks like Central European text (see _CE_RULES), is refused with a
@@ -167,8 +171,16 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
         data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8"), [], []
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        not_utf8 = error.start
+    if _UTF8_LETTER.search(data):
+        # Some rows are UTF-8 and some not (a row pasted from another program): read as Windows-1252, the UTF-8
+        # ones would be garbled ("Clínica" becomes "ClÃ­nica") and saved so; as UTF-8, the others cannot be read.
+        line = data[:not_utf8].count(b"\n") + 1
+        return None, [], [Problem(
+            _("the file mixes two encodings: it has UTF-8 letters, but line {line} has byte 0x{byte}, which is not "
+              "UTF-8 (often a row pasted from another program); fix that line, or save the whole file again as "
+              "'CSV UTF-8'").format(line=line, byte=f"{data[not_utf8]:02x}"))]
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as error:

@@ -79,6 +79,11 @@ INVALID = [
         ["the file seems to be Central European text in Windows-1250, not UTF-8 or Windows-1252: line 3 has "
          "'£ódŸ', which in Windows-1250 reads 'Łódź'"],
     ),
+    (
+        "024-mixed-utf8-and-windows-1252.csv",
+        ["the file mixes two encodings: it has UTF-8 letters, but line 4 has byte 0xf1, which is not UTF-8 (often "
+         "a row pasted from another program); fix that line, or save the whole file again as 'CSV UTF-8'"],
+    ),
 ]
 
 

@@ -117,6 +117,10 @@ def main() -> None:
     polish = lines(ROWS[0], with_cell(ROWS[1], "notes", "Mówimy po polsku: Łódź; Gdańsk"), ROWS[2])
     write("022-polish-iso-8859-2.csv", polish.encode("iso8859_2"))
     write("023-polish-windows-1250.csv", polish.replace("\n", "\r\n").encode("cp1250"))
+    # One row pasted in from an Excel 'CSV' (Windows-1252) into a UTF-8 file: read whole as Windows-1252, the
+    # UTF-8 row's "Clínica" would become "ClÃ­nica".
+    head = lines(ROWS[0], with_cell(ROWS[1], "notes", "Clínica: se habla español")).encode("utf-8")
+    write("024-mixed-utf8-and-windows-1252.csv", head + (with_cell(ROWS[2], "notes", "Peña") + "\n").encode("cp1252"))
 
 
 if __name__ == "__main__":
