@@ -23,7 +23,7 @@ from clinic_finder import files
 from clinic_finder.csvfile import Problem, parse_clinics_csv
 from clinic_finder.i18n import _, current_language
 from clinic_finder.search import SearchIndex
-from clinic_finder.store import backup_files
+from clinic_finder.store import backup_files, fingerprint_bytes, read_audit_log
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,31 @@ class LiveClinics:
             return
         self.reads += 1
         result = parse_clinics_csv(data)
-        if result.ok and result.clinics is not None:
+        if result.ok and result.clinics is not None and self._cut_short(data, len(result.clinics)):
+            had, has, name = len(self._good.clinics) if self._good else 0, len(result.clinics), self.path.name
+            self._set_problems(lambda: [Problem(_(
+                "{name} now has {has} clinics where the list had {had}: it may have been cut short (a copy that did "
+                "not finish, a spreadsheet saved while filtered). The finder keeps serving the {had}. Restore a "
+                "backup or fix the file; if the shorter list is meant, restart the app, or save it through the "
+                "Staff page or the command line, which record it."
+            ).format(name=name, has=has, had=had))])
+        elif result.ok and result.clinics is not None:
             self._good = Snapshot(result.clinics, SearchIndex.build(result.clinics), key, str(self.path))
             self._set_problems(None)
         else:
             # Another language's problems come from checking the same bytes again, in that language.
             self._set_problems(lambda: parse_clinics_csv(data).problems, result.problems)
+
+    def _cut_short(self, data: bytes, count: int) -> bool:
+        """True when a valid file holds under half the clinics served, and no recorded save wrote it.
+
+        Why: a file cut at a row boundary (a copy that did not finish, a spreadsheet saved while filtered) is
+        valid, and would hide the missing clinics from every visitor without a word. A save through the app or
+        the command line (lock, backup, audit log) is meant, so it is served."""
+        if self._good is None or count >= len(self._good.clinics) / 2 or len(self._good.clinics) - count < 10:
+            return False
+        written = fingerprint_bytes(data)
+        return not any(entry.get("fingerprint") == written for entry in read_audit_log(self.path, recover=False))
 
     def _newest_valid_backup(self) -> Snapshot | None:
         for backup in reversed(backup_files(self.path)):  # newest first

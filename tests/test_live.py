@@ -6,8 +6,10 @@ import os
 import shutil
 from pathlib import Path
 
+from clinic_finder import store
 from clinic_finder.live import LiveClinics
-from clinic_finder.store import backups_dir
+from clinic_finder.store import backups_dir, file_fingerprint, read_snapshot
+from tests.conftest import copy_of_clinics
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -73,3 +75,28 @@ def test_nothing_valid_anywhere(tmp_path: Path) -> None:
     write(csv, "010-empty.csv")
     state = LiveClinics(csv).current()
     assert state.snapshot is None and state.problems
+
+
+def test_a_file_cut_short_outside_a_recorded_save_is_held_back(tmp_path: Path) -> None:
+    """Valid but with most clinics gone (an unfinished copy, a filtered spreadsheet): served, it would hide them
+    from every visitor without a word. A recorded save of the same shrink is meant, and served."""
+    csv = copy_of_clinics(tmp_path, rows=40)
+    live = LiveClinics(csv)
+    assert len(live.current().snapshot.clinics) == 40  # type: ignore[union-attr]
+    full = csv.read_bytes()
+    cut = b"".join(full.splitlines(keepends=True)[:16])  # the header and 15 rows
+    csv.write_bytes(cut)
+    state = live.current()
+    assert len(state.snapshot.clinics) == 40 and state.stale  # type: ignore[union-attr]
+    assert str(state.problems[0]).startswith("clinics.csv now has 15 clinics where the list had 40: it may have "
+                                             "been cut short")
+    csv.write_bytes(full)
+    assert not live.current().stale
+    # The same 15 rows, saved through the app's save (locked, backed up, audited): meant.
+    fifteen = read_snapshot(csv).result.clinics.head(15)  # type: ignore[union-attr]
+    store.save_clinics(csv, fifteen, file_fingerprint(csv), "ann")
+    state = live.current()
+    assert len(state.snapshot.clinics) == 15 and not state.stale  # type: ignore[union-attr]
+    # A few rows fewer by hand is an edit, not a cut.
+    csv.write_bytes(b"".join(csv.read_bytes().splitlines(keepends=True)[:12]))
+    assert len(live.current().snapshot.clinics) == 11  # type: ignore[union-attr]

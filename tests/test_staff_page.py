@@ -971,6 +971,22 @@ def test_a_clinic_account_has_no_backups_or_whole_list(small_csv: Path, monkeypa
     assert not [b for b in at.button if b.key == "staff_restore"]
 
 
+def test_a_file_cut_short_outside_the_app_is_shown_to_the_maintainer(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      password_hash: str) -> None:
+    """Valid, so no row is wrong, but the finder holds it back (live.LiveClinics): staff must be told why."""
+    add_people(small_csv, password_hash)
+    at = sign_in(page(small_csv, monkeypatch, password_hash))
+    at.text_input(key="staff_name").input("Bo")
+    at.run()
+    assert "File problems" not in text(at.subheader) and "Edit the whole list" in str(at.tabs)
+    small_csv.write_bytes(b"".join(small_csv.read_bytes().splitlines(keepends=True)[:2]))  # the header and 1 row
+    at.run()
+    assert not at.exception
+    assert "File problems" in text(at.subheader)
+    assert "clinics.csv now has 1 clinics where the list had 12: it may have been cut short" in text(at.error) + \
+        str(table_with(at, "problem")["problem"].tolist())
+
+
 def test_invalid_file_on_disk_shows_problems_and_can_be_restored(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 password_hash: str) -> None:
     add_people(small_csv, password_hash)

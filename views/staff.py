@@ -36,6 +36,7 @@ from clinic_finder.i18n import N_, _, ngettext
 from clinic_finder.markdown import md_escape
 from clinic_finder.schema import COLUMN_INFO, COLUMNS
 from views import common
+from views.finder import serving_clinics
 
 ss = st.session_state
 
@@ -612,6 +613,12 @@ def _column_config() -> dict[str, Any]:
 
 def file_problems_panel(snapshot: store.Snapshot) -> None:
     if snapshot.result.ok:
+        # Valid, but not served: it lost most of its clinics outside a recorded save (live.LiveClinics).
+        held = serving_clinics(str(data_path())).current()
+        if held.problems:
+            with st.container(border=True):
+                st.subheader(_("File problems"))
+                _show_problems(held.problems, data_path().name, _("Visitors see the last list served."))
         return
     with st.container(border=True):
         st.subheader(_("File problems"))
