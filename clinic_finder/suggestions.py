@@ -12,8 +12,10 @@ A suggestion holds only what the visitor chose or typed, plus an id and the time
 address, no search, no user agent, no session. Text is cleaned (control and invisible direction characters
 removed, line breaks kept in the text, none in the contact) and limited in length; the file is limited in
 size (new suggestions are refused when it is full; staff can still resolve). Submissions are rate-limited
-per session and server-wide (in memory: each server process counts its own visitors, and with several
-processes each takes its share of the server-wide limit, `SuggestionLimiter.share`).
+per session, per client (a hash of the visitor's address, so reloading the page for a new session does not
+reset it, and one visitor cannot use up everyone's share) and server-wide (in memory only, forgotten after an
+hour: each server process counts its own visitors, and with several processes each takes its share of the
+server-wide limit, `SuggestionLimiter.share`).
 
 A process killed while appending can leave a torn last line: readers skip any line that is not a complete
 record, and the next append starts on a fresh line, so earlier suggestions are never affected.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -338,15 +341,21 @@ class Reservation:
 
 
 class SuggestionLimiter:
-    """At most `per_session` suggestions per session per `session_window_seconds`, and `server_wide` per hour."""
+    """At most `per_session` suggestions per session per `session_window_seconds`, `per_client` per client per
+    `client_window_seconds` (a client key: a hash of the visitor's address, or "" when unknown), and `server_wide`
+    per hour."""
 
     # In memory only (session keys are never written anywhere). Times are monotonic seconds; pass `now`
     # in tests. At most `max_sessions` sessions are remembered (oldest forgotten first).
 
     def __init__(self, per_session: int = 3, session_window_seconds: float = 600.0, server_wide: int = 30,
-                 server_window_seconds: float = 3600.0, max_sessions: int = 10_000) -> None:
+                 server_window_seconds: float = 3600.0, max_sessions: int = 10_000, per_client: int = 6,
+                 client_window_seconds: float = 3600.0) -> None:
         self.per_session = per_session
         self.session_window_seconds = session_window_seconds
+        self.per_client = per_client
+        self.client_window_seconds = client_window_seconds
+        self._clients: OrderedDict[str, deque[float]] = OrderedDict()
         self.server_wide = server_wide
         self.server_window_seconds = server_window_seconds
         self.max_sessions = max_sessions
@@ -365,38 +374,65 @@ class SuggestionLimiter:
         while times and times[0] <= oldest:
             times.popleft()
 
-    def reserve(self, session_key: str, now: float | None = None) -> Reservation:
-        """Count one suggestion if both limits allow it now; otherwise count nothing and say how long to wait."""
+    def reserve(self, session_key: str, now: float | None = None, client_key: str = "") -> Reservation:
+        """Count one suggestion if every limit allows it now; otherwise count nothing and say how long to wait."""
         moment = time.monotonic() if now is None else now
         with self._lock:
             mine = self._sessions.get(session_key, deque())
             self._prune(mine, moment - self.session_window_seconds)
+            client = self._clients.get(client_key, deque()) if client_key else deque()
+            self._prune(client, moment - self.client_window_seconds)
             self._prune(self._server, moment - self.server_window_seconds)
             if len(mine) >= self.per_session:
                 return Reservation(mine[0] + self.session_window_seconds - moment, "session", None)
+            if len(client) >= self.per_client:
+                return Reservation(client[0] + self.client_window_seconds - moment, "session", None)
             if len(self._server) >= self.server_wide:
                 return Reservation(self._server[0] + self.server_window_seconds - moment, "server", None)
             mine.append(moment)
             self._server.append(moment)
-            self._sessions[session_key] = mine
-            self._sessions.move_to_end(session_key)
-            while len(self._sessions) > self.max_sessions:
-                self._sessions.popitem(last=False)
+            self._remember(self._sessions, session_key, mine)
+            if client_key:
+                client.append(moment)
+                self._remember(self._clients, client_key, client)
         return Reservation(0.0, "", moment)
 
-    def release(self, session_key: str, moment: float) -> None:
+    def _remember(self, table: OrderedDict[str, deque[float]], key: str, times: deque[float]) -> None:
+        table[key] = times
+        table.move_to_end(key)
+        while len(table) > self.max_sessions:
+            table.popitem(last=False)
+
+    def release(self, session_key: str, moment: float, client_key: str = "") -> None:
         """Take back a reservation whose suggestion was not stored (e.g. the queue was full)."""
         with self._lock:
             with contextlib.suppress(ValueError):
                 self._server.remove(moment)
             with contextlib.suppress(ValueError, KeyError):
                 self._sessions[session_key].remove(moment)
+            with contextlib.suppress(ValueError, KeyError):
+                self._clients[client_key].remove(moment)
 
     def reset(self) -> None:
         """Forget everything (tests)."""
         with self._lock:
             self._sessions.clear()
+            self._clients.clear()
             self._server.clear()
+
+
+def client_key(peer_address: str | None, forwarded_for: str | None) -> str:
+    """Who is sending, for the rate limit only: a hash of the visitor's address, never the address ("" if unknown).
+
+    `peer_address` is the connection's (None when it comes from this machine: a browser here, or this app's own
+    nginx in front, `make serve`). Only then is `forwarded_for` believed, and only its last address, the one
+    nginx itself added; from anywhere else the header is the visitor's own words."""
+    address = peer_address
+    if address is None and forwarded_for:
+        address = forwarded_for.split(",")[-1].strip()
+    if not address:
+        return ""
+    return hashlib.sha256(f"iop-finder-suggestions:{address}".encode()).hexdigest()[:24]
 
 
 LIMITER = SuggestionLimiter.share(server_processes())  # shared by every session of this server process
@@ -435,9 +471,10 @@ def _wait_message(reservation: Reservation) -> str:
 def submit_suggestion(csv_path: str | Path, session_key: str, clinic_id: str, kind: str, text: str,
                       contact: str = "", *, known_ids: Collection[str] | None = None,
                       limiter: SuggestionLimiter | None = None, max_bytes: int | None = None,
-                      now: dt.datetime | None = None, clock: float | None = None) -> SubmitResult:
+                      now: dt.datetime | None = None, clock: float | None = None, client_key: str = "") -> SubmitResult:
     """Check, rate-limit and queue a visitor's suggestion; never raises for anything a visitor can cause."""
-    # `session_key` (the page's session id) is used only in memory, for the rate limit; `known_ids` are the
+    # `session_key` (the page's session id) and `client_key` (`client_key()`) are used only in memory, for the
+    # rate limit; `known_ids` are the
     # ids of the clinics being served. `now` (UTC) and `clock` (monotonic seconds) are for tests. A mistake
     # in the form does not use up one of the session's suggestions; a full queue does not either.
     limiter = LIMITER if limiter is None else limiter
@@ -445,17 +482,17 @@ def submit_suggestion(csv_path: str | Path, session_key: str, clinic_id: str, ki
         suggestion = new_suggestion(clinic_id, kind, text, contact, known_ids=known_ids, now=now)
     except InvalidSuggestion as invalid:
         return SubmitResult("invalid", _("Please check the form."), invalid.problems)
-    reservation = limiter.reserve(session_key, clock)
+    reservation = limiter.reserve(session_key, clock, client_key)
     if reservation.moment is None:
         return SubmitResult("wait", _wait_message(reservation))
     try:
         append_suggestion(csv_path, suggestion, max_bytes=max_bytes)
     except QueueFull:
-        limiter.release(session_key, reservation.moment)
+        limiter.release(session_key, reservation.moment, client_key)
         return SubmitResult("full", _("We cannot take new suggestions right now because too many are waiting to "
                                       "be read. Please try again in a few days, or tell the clinic directly."))
     except (filelock.Timeout, OSError):
-        limiter.release(session_key, reservation.moment)
+        limiter.release(session_key, reservation.moment, client_key)
         return SubmitResult("unavailable", _("Your suggestion could not be saved just now. Please try again in a "
                                              "few minutes."))
     return SubmitResult("ok", _(THANKS), suggestion=suggestion)

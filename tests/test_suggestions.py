@@ -140,6 +140,38 @@ def test_the_server_wide_limit_holds_against_new_sessions(small_csv: Path, ids: 
     assert submit(small_csv, ids[0], session="s99", limiter=limiter, clock=3600.5).status == "ok"
 
 
+def test_a_visitor_reloading_for_new_sessions_cannot_use_up_everyones_share(small_csv: Path, ids: list[str]) -> None:
+    """The page's own limit resets with a new session (a reload): the client's does not, so one visitor sending
+    again and again cannot leave every other visitor "We are receiving many suggestions right now"."""
+    limiter = SuggestionLimiter(per_session=3, per_client=6, server_wide=30, server_window_seconds=3600)
+    me = suggestions.client_key("203.0.113.7", None)
+    statuses = [submit(small_csv, ids[0], session=f"reload-{i}", limiter=limiter, clock=float(i), client_key=me).status
+                for i in range(24)]
+    assert statuses == ["ok"] * 6 + ["wait"] * 18
+    assert "sent several suggestions in a short time" in submit(
+        small_csv, ids[0], session="reload-99", limiter=limiter, clock=30.0, client_key=me).message
+    other = suggestions.client_key("198.51.100.2", None)
+    assert submit(small_csv, ids[0], session="other", limiter=limiter, clock=31.0, client_key=other).status == "ok"
+    assert submit(small_csv, ids[0], session="reload-100", limiter=limiter, clock=3600.5, client_key=me).status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "same_as"),
+    [
+        ("203.0.113.7", None, "203.0.113.7"),
+        ("203.0.113.7", "198.51.100.2", "203.0.113.7"),  # from elsewhere, the header is the visitor's own words
+        (None, "10.9.9.9, 198.51.100.2", "198.51.100.2"),  # behind this app's nginx: the address it added, last
+        (None, None, None),  # a browser on this machine: unknown, only the session and server limits
+    ],
+)
+def test_the_client_key_is_a_hash_of_the_address_that_can_be_believed(
+    peer: str | None, forwarded: str | None, same_as: str | None
+) -> None:
+    key = suggestions.client_key(peer, forwarded)
+    assert key == (suggestions.client_key(same_as, None) if same_as else "")
+    assert all(address not in key for address in ("203.0.113.7", "198.51.100.2"))  # never the address itself
+
+
 def test_the_limiter_remembers_a_bounded_number_of_sessions() -> None:
     limiter = SuggestionLimiter(per_session=1, server_wide=10_000, max_sessions=5)
     for i in range(20):

@@ -48,7 +48,8 @@ def _send(clinic_id: str) -> None:
         result = suggestions.submit_suggestion(
             data_path(), ctx.session_id if ctx is not None else "", clinic_id, ss.get("suggest_kind") or "",
             ss.get("suggest_text") or "", ss.get("suggest_contact") or "",
-            known_ids=None if clinics is None else set(clinics["id"]))
+            known_ids=None if clinics is None else set(clinics["id"]),
+            client_key=suggestions.client_key(st.context.ip_address, st.context.headers.get("X-Forwarded-For")))
         ss[RESULT] = {"clinic": clinic_id, "status": result.status, "message": result.message,
                       "problems": dict(result.problems)}
     except Exception:  # a callback's exception would reach the visitor as Streamlit's own error
