@@ -432,7 +432,12 @@ def client_key(peer_address: str | None, forwarded_for: str | None) -> str:
         address = forwarded_for.split(",")[-1].strip()
     if not address:
         return ""
-    return hashlib.sha256(f"iop-finder-suggestions:{address}".encode()).hexdigest()[:24]
+    return hashlib.blake2b(address.encode(), key=_CLIENT_SALT, digest_size=12).hexdigest()
+
+
+# Random for each server process, which keeps its own limits: a key cannot be turned back into an address by
+# trying them all (there are only 2**32 IPv4 addresses).
+_CLIENT_SALT = secrets.token_bytes(16)
 
 
 LIMITER = SuggestionLimiter.share(server_processes())  # shared by every session of this server process
