@@ -131,6 +131,13 @@ def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(
         call = phone.locator(".cf-call").first.bounding_box()
         directions = phone.locator(".cf-card .cf-button").nth(1).bounding_box()
         assert call and directions and call["height"] >= 44 and directions["height"] >= 44
+        # Every other link a thumb may want, as tall: the crisis numbers (in their sentences), the card's
+        # "Suggest a correction", the filters' "What is this?" words.
+        phone.get_by_text("Filters · 2 on").click()
+        for link in (".cf-crisis-lines a", ".cf-card .cf-suggest a", ".cf-glossary-links a"):
+            heights = phone.locator(link).evaluate_all("links => links.map(a => a.getBoundingClientRect().height)")
+            assert heights and min(heights) >= 44, (link, heights)
+        phone.get_by_text("Filters · 2 on").click()
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width} px wide on a 390 px phone"
         newcomer = phone.locator(".st-key-crisis-lines details.cf-newcomer").get_by_text("New to IOP?")

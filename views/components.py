@@ -250,7 +250,8 @@ details.cf-filters .cf-filters-body { padding: 0 1rem 1rem; }
 .cf-filters label.cf-chip input { margin: 0; accent-color: #0b4fbf; width: 1.05rem; height: 1.05rem; }
 .cf-filters label.cf-confirmed { margin-top: 0.75rem; }
 .cf-filters .cf-filter-help { display: block; font-size: 0.875rem; color: #5c5f69; margin: 0.25rem 0 0; }
-.cf-filters .cf-glossary-links { margin: 0.75rem 0 0; }
+.cf-filters .cf-glossary-links { margin: 0.75rem 0 0; line-height: 2.75; }
+.cf-filters .cf-glossary-links a { padding: 0.8rem 0; }  /* a thumb's height, in the sentence's lines */
 p.cf-active-filters { margin: 1rem 0 0; }  /* the filters that are on, under the fold */
 """
 

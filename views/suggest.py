@@ -63,7 +63,7 @@ def _send(clinic_id: str) -> None:
 
 def _back_link() -> None:
     back = _("← Back to the search")
-    st.html(f'<p><a href="{html_attr(common.link("/"))}" target="_self">{html_text(back)}</a></p>')
+    st.html(f'<p class="cf-back"><a href="{html_attr(common.link("/"))}" target="_self">{html_text(back)}</a></p>')
 
 
 def _clinic_box(row: dict[str, Any]) -> None:
