@@ -280,10 +280,13 @@ def directions_url(row: Mapping[str, object]) -> str:
 
 
 def distance_text(miles: float) -> str:
+    """A card's distance from the search centre, in miles ("" without one)."""
     if miles != miles:  # NaN: no origin
         return ""
     if miles < 0.05:
-        return _("here")
+        # Not "here": a ZIP code's centre is where both a ZIP search and a clinic placed by its ZIP code sit, and
+        # the clinic can be a few miles from the person.
+        return _("under 0.1 miles")
     return _("{miles} miles").format(miles=f"{miles:.1f}")
 
 
