@@ -150,8 +150,22 @@ def _central_european_problem(data: bytes, position: int | None = None) -> Probl
     )
 
 
-# A well-formed UTF-8 letter of two to four bytes. Windows-1252 text has such byte pairs only as mojibake ("Ã©").
-_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+def _other_lines_are_utf8(data: bytes, not_utf8: int) -> bool:
+    """True when a line other than the one at byte `not_utf8` has non-ASCII letters and is whole, valid UTF-8.
+
+    Windows-1252 text has such lines only as mojibake ("Ã©"); a binary file's stray byte pairs sit on its
+    undecodable lines, so it is not taken for a mixed file."""
+    start = data.rfind(b"\n", 0, not_utf8) + 1
+    end = data.find(b"\n", not_utf8)
+    for line in (data[:start] + data[end:] if end >= 0 else data[:start]).split(b"\n"):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]:
@@ -173,7 +187,7 @@ def decode_csv_bytes(data: bytes) -> tuple[str | None, list[str], list[Problem]]
         return data.decode("utf-8"), [], []
     except UnicodeDecodeError as error:
         not_utf8 = error.start
-    if _UTF8_LETTER.search(data):
+    if _other_lines_are_utf8(data, not_utf8):
         # Some rows are UTF-8 and some not (a row pasted from another program): read as Windows-1252, the UTF-8
         # ones would be garbled ("Clínica" becomes "ClÃ­nica") and saved so; as UTF-8, the others cannot be read.
         line = data[:not_utf8].count(b"\n") + 1

@@ -427,8 +427,8 @@ def client_key(peer_address: str | None, forwarded_for: str | None) -> str:
     `peer_address` is the connection's (None when it comes from this machine: a browser here, or this app's own
     nginx in front, `make serve`). Only then is `forwarded_for` believed, and only its last address, the one
     nginx itself added; from anywhere else the header is the visitor's own words."""
-    address = peer_address
-    if address is None and forwarded_for:
+    address = peer_address if isinstance(peer_address, str) else None  # (Streamlit's test runner gives a mock)
+    if address is None and isinstance(forwarded_for, str) and forwarded_for:
         address = forwarded_for.split(",")[-1].strip()
     if not address:
         return ""
