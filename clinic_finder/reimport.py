@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from clinic_finder.csvfile import clinics_frame
-from clinic_finder.diff import BOOKKEEPING_COLUMNS, ClinicsDiff, diff_clinics, staff_edited
-
-# Columns that describe the row rather than the clinic: a new directory edition always differs in these.
-BOOKKEEPING = BOOKKEEPING_COLUMNS
+from clinic_finder.diff import BOOKKEEPING_COLUMNS as BOOKKEEPING  # a new directory edition always differs in these
+from clinic_finder.diff import ClinicsDiff, diff_clinics, staff_edited
 
 
 @dataclass
@@ -48,6 +46,11 @@ def _is_checked(row: pd.Series) -> bool:
     return value is not None and value == value and str(value).strip() != ""
 
 
+def _held_by_people(row: pd.Series) -> bool:
+    """Checked with the clinic, or edited by staff in the app: what the directory says does not replace it."""
+    return _is_checked(row) or staff_edited(str(row.get("source", "")))
+
+
 def merge_import(
     current: pd.DataFrame | None, fresh: pd.DataFrame, source_prefix: str, replace_checked: bool = False
 ) -> MergeResult:
@@ -69,7 +72,7 @@ def merge_import(
         if existing is None:
             result.added.append(clinic_id)
             rows.append(row.to_dict())
-        elif (_is_checked(existing) or staff_edited(str(existing.get("source", "")))) and not replace_checked:
+        elif _held_by_people(existing) and not replace_checked:
             (result.kept_checked if _is_checked(existing) else result.kept_edited).append(clinic_id)
             rows.append(existing.to_dict())
             conflict_old.append(existing.drop(list(BOOKKEEPING)).to_dict())
@@ -80,7 +83,7 @@ def merge_import(
         if clinic_id in fresh_ids:
             continue
         from_directory = str(existing.get("source", "")).startswith(source_prefix)
-        if from_directory and not _is_checked(existing) and not staff_edited(str(existing.get("source", ""))):
+        if from_directory and not _held_by_people(existing):
             result.dropped.append(clinic_id)
         else:
             result.kept_extra.append(clinic_id)
