@@ -321,7 +321,7 @@ def test_use_my_location_searches_from_where_the_browser_is(server: str, browser
         context.close()
 
 
-def test_show_more_adds_the_next_twenty_cards_below_the_first(server: str, page: Page) -> None:
+def test_show_more_adds_the_next_twenty_cards_below_the_first_and_focuses_the_first_new_one(server: str, page: Page) -> None:
     page.goto(f"{server}/?zip=60613&unknown=0")
     wait_for_results(page)
     first = card_ids(page)
@@ -330,15 +330,20 @@ def test_show_more_adds_the_next_twenty_cards_below_the_first(server: str, page:
     assert more.bounding_box()["height"] >= 44  # type: ignore[index]
     page.locator(CARD).first.get_by_text("More about this clinic").click()
     more.focus()
-    page.keyboard.press("Enter")  # as a keyboard user: the button, drawn again under the new cards, keeps the focus
+    page.keyboard.press("Enter")  # as a keyboard user: the focus goes to the first new card, where reading goes on
     page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 40",
                            timeout=30_000)
-    assert card_ids(page)[:20] == first
-    assert page.evaluate("() => document.activeElement.dataset.action") == "more:result"
+    ids = card_ids(page)
+    assert ids[:20] == first
+    assert page.evaluate("() => document.activeElement.id") == f"clinic-{ids[20]}"
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Tab")  # the next stop is that card's own first link, not the list's end
+    assert page.evaluate("() => document.activeElement.closest('.cf-card').id") == f"clinic-{ids[20]}"
     assert page.locator(CARD).first.locator("details").evaluate("d => d.open")  # what the person opened stays
     more.click()  # and a click
     page.wait_for_function("() => document.querySelectorAll('[data-part=\"result\"] .cf-card').length === 60",
                            timeout=30_000)
+    assert page.evaluate("() => document.activeElement.id") == f"clinic-{card_ids(page)[40]}"
 
 
 def test_explainer_search_link_returns_to_the_same_search(server: str, page: Page) -> None:

@@ -360,16 +360,26 @@ export default function (component) {
   const html = new TextDecoder().decode(data);
   if (box.cfHtml !== html) {
     // What the person opened or pressed is drawn again by the new HTML ("Show 20 more" adds cards to the list):
-    // a card's open "More about this clinic" stays open, and a button pressed with the keyboard keeps the focus.
-    const focused = box.contains(document.activeElement) ? document.activeElement.dataset.action : undefined;
+    // a card's open "More about this clinic" stays open. The focus goes to the first thing a pressed button added
+    // (its `data-adds` names what it adds), so the keyboard and a screen reader go on where the new cards start
+    // instead of staying on a button now below them (or on nothing, once the last ones are shown); a button that
+    // added nothing keeps the focus.
+    const pressed = box.contains(document.activeElement) ? document.activeElement : null;
+    const adds = pressed && pressed.dataset.adds;
+    const before = adds ? box.querySelectorAll(adds).length : 0;
     const opened = new Set([...box.querySelectorAll("[id] > details[open]")].map((d) => d.parentElement.id));
     box.innerHTML = html;
     box.cfHtml = html;
     for (const details of box.querySelectorAll("[id] > details")) {
       if (opened.has(details.parentElement.id)) { details.open = true; }
     }
-    if (focused) {
-      const again = [...box.querySelectorAll("button[data-action]")].find((b) => b.dataset.action === focused);
+    const added = adds ? box.querySelectorAll(adds)[before] : undefined;
+    if (added) {
+      added.tabIndex = -1;
+      added.focus();
+    } else if (pressed && pressed.dataset.action) {
+      const action = pressed.dataset.action;
+      const again = [...box.querySelectorAll("button[data-action]")].find((b) => b.dataset.action === action);
       if (again) { again.focus(); }
     }
   }
@@ -408,11 +418,14 @@ button.cf-action:focus-visible { outline: 3px solid #0b4fbf; outline-offset: 2px
 """
 
 
-def action_button_html(label: str, action: str) -> str:
+def action_button_html(label: str, action: str, adds: str = "") -> str:
     """A button inside `html_block`'s HTML whose click sends `action` to the block's `on_action`: "Show 20 more"
     under a part of the list, in the list's own element (each element is drawn in turn while the map waits, and
-    Streamlit's button is one more module for a first load to fetch; make bench)."""
-    return (f'<button type="button" class="cf-action" data-action="{html_attr(action)}">'
+    Streamlit's button is one more module for a first load to fetch; make bench).
+
+    `adds`, a CSS selector of what the click adds (the part's cards), moves the focus to the first one added."""
+    adds_attr = f' data-adds="{html_attr(adds)}"' if adds else ""
+    return (f'<button type="button" class="cf-action" data-action="{html_attr(action)}"{adds_attr}>'
             f"{html_text(label)}</button>")
 
 

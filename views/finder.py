@@ -304,7 +304,8 @@ def _cards_html(view: finder.ResultView, frame: Any, part: str, group_by_state: 
     more = ""
     if len(frame) > shown:
         label = _("Show {count} more").format(count=min(finder.PAGE_SIZE, len(frame) - shown))
-        more = f'<p class="cf-show-more">{action_button_html(label, MORE_ACTION + part)}</p>'
+        button = action_button_html(label, MORE_ACTION + part, adds=f'[data-part="{part}"] > .cf-card')
+        more = f'<p class="cf-show-more">{button}</p>'
     return f'{before}<div data-part="{part}">{"".join(pieces)}</div>{more}'
 
 
