@@ -18,7 +18,7 @@ import pandas as pd
 
 from clinic_finder import attendance
 from clinic_finder.csvfile import csv_text
-from clinic_finder.i18n import N_, _, current_language, ngettext
+from clinic_finder.i18n import LANGUAGES, N_, _, current_language, ngettext
 from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.schema import COLUMN_INFO, COLUMNS, GROUP_TITLES, SEARCHABLE, SERVICE_COLUMNS, column_info
 from clinic_finder.search import SearchIndex, SearchResult, search
@@ -179,6 +179,11 @@ def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:
         answers[question] = text if attendance.choice(question, text) else None
         if text and answers[question] is None:
             notes.append(_("Ignored {name}='{value}' in the link.").format(name=question, value=_quoted(text, 20)))
+    language_text = _first(params.get("lang")).strip().lower()
+    if language_text and language_text not in LANGUAGES:
+        names = " · ".join(f"{name} (lang={code})" for code, name in LANGUAGES.items())
+        notes.append(_("Ignored lang='{value}' in the link: this site speaks {languages}.").format(
+            value=_quoted(language_text, 20), languages=names))
     for key in params:
         if key not in SEARCH_PARAMETERS and key not in PAGE_PARAMETERS:
             notes.append(_("Ignored '{name}' in the link.").format(name=_quoted(key)))

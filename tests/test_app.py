@@ -462,6 +462,15 @@ def test_bad_url_parameters_are_ignored_with_a_note(app: AppTest) -> None:
     assert cards(app)[0] == "symetria-recovery-chicago"
 
 
+@pytest.mark.parametrize(("lang", "spanish", "noted"), [("fr", False, True), ("ES", True, False), (" es ", True, False)])
+def test_a_language_we_do_not_speak_is_noted_and_any_spelling_of_ours_is_taken(
+        app: AppTest, lang: str, spanish: bool, noted: bool) -> None:
+    open_with(app, zip="60613", lang=lang)
+    notes = [i.value for i in app.info]
+    assert ("Ignored lang='fr' in the link: this site speaks English (lang=en) · Español (lang=es)." in notes) is noted
+    assert ("programas" in headline(app)) is spanish, headline(app)
+
+
 # ---- the map ----
 
 

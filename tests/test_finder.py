@@ -33,6 +33,11 @@ QUERIES = [
     ({"unknown": "1"}, SearchState(), []),  # links from before "answers first" still open the same search
     ({"utm_source": "x"}, SearchState(), ["Ignored 'utm\\_source' in the link."]),
     ({"lang": "es"}, SearchState(), []),  # the page's language is not part of the search
+    ({"lang": "ES"}, SearchState(), []),
+    ({"lang": "fr"}, SearchState(),
+     ["Ignored lang='fr' in the link: this site speaks English (lang=en) · Español (lang=es)."]),
+    ({"lang": "<b>x</b>"}, SearchState(),
+     [r"Ignored lang='\<b\>x\<\/b\>' in the link: this site speaks English (lang=en) · Español (lang=es)."]),
     ({"zip": ["60601", "  60613  "]}, SearchState("60613"), []),
     ({"zip": "x" * 500}, SearchState("x" * 80), []),
     ({"age": "17-", "gender": "man", "for": "opioids"}, SearchState(age="17-", gender="man", substance="opioids"), []),

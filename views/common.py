@@ -53,7 +53,7 @@ def choose_language() -> str:
 
     `start_page` calls it; so must a widget callback that says anything (a sign-in's answer, a sent note's
     "what happens next"): Streamlit runs callbacks before the script, so before `start_page`."""
-    chosen = st.session_state.get("language_switch") or query().get("lang", "en")
+    chosen = st.session_state.get("language_switch") or query().get("lang", "en").strip().lower()
     return set_language(chosen if chosen in LANGUAGES else "en")
 
 
