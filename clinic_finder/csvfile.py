@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -22,7 +23,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from clinic_finder.i18n import N_, _, current_language, ngettext
-from clinic_finder.schema import COLUMNS, Clinic
+from clinic_finder.schema import COLUMNS, DATE_COLUMNS, Clinic
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the shipped file is ~150 KB; the national directory would be ~4 MB
 MAX_ROWS = 50_000  # about 4x every US treatment facility
@@ -239,6 +240,12 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
             count=f"{len(rows) - 1:,}", limit=f"{MAX_ROWS:,}"))
         return LoadResult(None, [too_many], notes)
 
+    separator = _other_separator(rows[0])
+    if separator:
+        return LoadResult(None, [Problem(
+            _("the columns are separated by {separator}, not commas; save the file as comma-separated CSV (Excel: "
+              "Save As → CSV UTF-8 (Comma delimited); LibreOffice: Save As → Text CSV, field delimiter ',')").format(
+                separator=_(separator)), row=1)], notes)
     header = [_normalise_header(name) for name in rows[0]]
     body = rows[1:]
     # Excel leaves empty columns at the right edge; drop a column only if it has no header and no values.
@@ -285,6 +292,9 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
             continue
         records.append((row_number, {header[i]: cells[i] for i in keep}))
 
+    us_dates_note = _read_us_dates(records)
+    if us_dates_note:
+        notes.append(us_dates_note)
     if not records and not problems:
         problems.append(
             Problem(_("the file has a header row but no clinics; an empty list would hide every clinic from the "
@@ -292,6 +302,57 @@ def parse_clinics_csv(data: bytes) -> LoadResult:
         )
     result = validate_records(records)
     return LoadResult(result.clinics if not problems else None, problems + result.problems, notes + result.notes)
+
+
+# A file saved with another separator reads as one column per line: its header row is one cell holding the names.
+OTHER_SEPARATORS: tuple[tuple[str, str], ...] = ((";", N_("semicolons (;)")), ("\t", N_("tabs")),
+                                                 ("|", N_("vertical bars (|)")))
+
+
+def _other_separator(header_row: list[str]) -> str | None:
+    """The name of the separator a one-cell header row uses between our column names, if it is one we know."""
+    if len(header_row) != 1:
+        return None
+    for separator, name in OTHER_SEPARATORS:
+        names = {_normalise_header(part) for part in header_row[0].split(separator)}
+        if len(names & set(COLUMNS)) >= 2:
+            return name
+    return None
+
+
+# Excel (US settings) turns a YYYY-MM-DD cell into a date when it opens the file and saves it back month/day/year.
+US_DATE_PATTERN = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _read_us_dates(records: list[tuple[int, dict[str, str]]]) -> str | None:
+    """Rewrite month/day/year dates (as Excel saves them in the US) to YYYY-MM-DD in place; a note saying so.
+
+    Only when every such date in the file is a real month/day/year date: one that is not ('29/6/2023') means the
+    file may be day/month/year, so none is guessed and each is reported as not a date."""
+    found: list[tuple[int, dict[str, str], str, str]] = []
+    for row_number, record in records:
+        for column in DATE_COLUMNS:
+            value = record.get(column, "").strip()
+            match = US_DATE_PATTERN.fullmatch(value)
+            if match:
+                month, day, year = (int(part) for part in match.groups())
+                try:
+                    iso = dt.date(year, month, day).isoformat()
+                except ValueError:
+                    return None
+                found.append((row_number, record, column, iso))
+    if not found:
+        return None
+    row_number, first_record, first_column, first_iso = found[0]
+    example = first_record[first_column].strip()
+    for _row, record, column, iso in found:
+        record[column] = iso
+    return ngettext(
+        "read {count} date written month/day/year, as Excel saves dates in the US (row {row}, {column}: '{value}' "
+        "is {iso}); it will be written back as YYYY-MM-DD",
+        "read {count} dates written month/day/year, as Excel saves dates in the US (row {row}, {column}: "
+        "'{value}' is {iso}); they will be written back as YYYY-MM-DD", len(found),
+    ).format(count=len(found), row=row_number, column=first_column, value=example, iso=first_iso)
 
 
 _uploads: OrderedDict[str, LoadResult] = OrderedDict()

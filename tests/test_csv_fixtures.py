@@ -21,6 +21,9 @@ VALID = [
     ("006-valid-common-spellings.csv", 3, ""),
     ("007-valid-zip-plus4-leading-zero.csv", 2, ""),
     ("008-valid-excel-windows-1252-punctuation.csv", 3, "Windows-1252"),
+    ("009-valid-excel-us-dates.csv", 3,
+     "read 4 dates written month/day/year, as Excel saves dates in the US (row 2, source_date: '6/29/2023' is "
+     "2023-06-29); they will be written back as YYYY-MM-DD"),
 ]
 
 INVALID = [
@@ -64,7 +67,7 @@ INVALID = [
     (
         "021-bad-dates-and-ids.csv",
         [
-            "row 2, column source_date: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '06/29/2023')",
+            "row 2, column source_date: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '29/06/2023')",
             "row 3, column id: must be a lowercase slug of letters, digits and hyphens",
         ],
     ),
@@ -83,6 +86,17 @@ INVALID = [
         "024-mixed-utf8-and-windows-1252.csv",
         ["the file mixes two encodings: it has UTF-8 letters, but line 4 has byte 0xf1, which is not UTF-8 (often "
          "a row pasted from another program); fix that line, or save the whole file again as 'CSV UTF-8'"],
+    ),
+    (
+        "025-semicolon-separated.csv",
+        ["row 1: the columns are separated by semicolons (;), not commas; save the file as comma-separated CSV "
+         "(Excel: Save As → CSV UTF-8 (Comma delimited); LibreOffice: Save As → Text CSV, field delimiter ',')"],
+    ),
+    ("026-tab-separated.csv", ["row 1: the columns are separated by tabs, not commas; save the file as"]),
+    (
+        "027-month-first-and-day-first-dates.csv",
+        ["row 2, column source_date: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '6/29/2023')",
+         "row 3, column source_date: must be an ISO date YYYY-MM-DD, like 2023-06-29 (got '29/6/2023')"],
     ),
 ]
 
@@ -133,10 +147,12 @@ def test_zip_keeps_leading_zero_and_phone_is_normalised() -> None:
 
 
 @pytest.mark.parametrize(
-    "fixture", ["002-valid-utf8-bom-crlf.csv", "003-valid-excel-windows-1252.csv", "005-valid-reordered-columns.csv"]
+    "fixture", ["002-valid-utf8-bom-crlf.csv", "003-valid-excel-windows-1252.csv", "005-valid-reordered-columns.csv",
+                "009-valid-excel-us-dates.csv"]
 )
 def test_variants_round_trip_to_the_same_canonical_file(fixture: str) -> None:
-    """BOM, CRLF, Windows-1252 and column order are reading details: the written file is the canonical one."""
+    """BOM, CRLF, Windows-1252, column order and Excel's US dates are reading details: the written file is the
+    canonical one."""
     canonical = read_clinics_csv(DATA / "001-valid.csv").clinics
     variant = read_clinics_csv(DATA / fixture).clinics
     assert canonical is not None and variant is not None

@@ -883,6 +883,23 @@ def test_upload_valid_then_review_and_save(small_csv: Path, monkeypatch: pytest.
     assert audit_lines(small_csv)[-1]["removed_ids"] == [clinics.loc[11, "id"]]
 
 
+def test_a_file_excel_saved_with_us_dates_is_the_same_list(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           password_hash: str) -> None:
+    """Excel (US settings) opens the CSV, turns each YYYY-MM-DD into a date and saves it as 6/29/2023, with a BOM
+    and CRLF: that file is the same list, and the page says how its dates were read."""
+    text_before = small_csv.read_bytes().decode()
+    excel = re.sub(r"(?<=,)(\d{4})-(\d{2})-(\d{2})(?=,)",
+                   lambda m: f"{int(m[2])}/{int(m[3])}/{m[1]}", text_before)
+    assert excel != text_before
+    at = shared_workspace(page(small_csv, monkeypatch, password_hash))
+    at.file_uploader(key="staff_upload").upload("clinics.csv", ("\ufeff" + excel.replace("\n", "\r\n")).encode(),
+                                                "text/csv")
+    at.run()
+    assert "'clinics.csv' is valid: 12 clinics. Compared with the saved list: no changes." in text(
+        at.success)
+    assert "dates written month/day/year, as Excel saves dates in the US" in text(at.info)
+
+
 def test_second_tab_saving_a_stale_copy_is_refused(small_csv: Path, monkeypatch: pytest.MonkeyPatch,
                                                    password_hash: str) -> None:
     first = shared_workspace(page(small_csv, monkeypatch, password_hash), "Ann")

@@ -112,8 +112,15 @@ def main() -> None:
     write("018-zip-lost-leading-zero.csv", lines(ROWS[0], with_cell(cambridge, "zip", "2139")))
     write("019-unquoted-comma.csv", lines(ROWS[0], with_cell(ROWS[1], "address2", "Suite 104, Floor 2"), ROWS[2]))
     write("020-excel-workbook.csv", b"PK\x03\x04\x14\x00\x06\x00 not really a csv")
+    # Excel with US settings reads a YYYY-MM-DD cell as a date and saves it back month/day/year (with a BOM and
+    # CRLF for "CSV UTF-8"): read as the same dates.
+    us_dates = [with_cell(ROWS[0], "source_date", "6/29/2023"),
+                with_cell(with_cell(ROWS[1], "source_date", "6/29/2023"), "last_checked", "11/20/2026"),
+                with_cell(ROWS[2], "source_date", "6/29/2023")]
+    write("009-valid-excel-us-dates.csv", ("\ufeff" + lines(*us_dates).replace("\n", "\r\n")).encode("utf-8"))
+    # A day-first date (as a spreadsheet with European settings writes it) is not a month/day/year one.
     write("021-bad-dates-and-ids.csv", lines(
-        with_cell(ROWS[0], "source_date", "06/29/2023"), with_cell(ROWS[1], "id", "Symetria Houston"), ROWS[2]))
+        with_cell(ROWS[0], "source_date", "29/06/2023"), with_cell(ROWS[1], "id", "Symetria Houston"), ROWS[2]))
     polish = lines(ROWS[0], with_cell(ROWS[1], "notes", "Mówimy po polsku: Łódź; Gdańsk"), ROWS[2])
     write("022-polish-iso-8859-2.csv", polish.encode("iso8859_2"))
     write("023-polish-windows-1250.csv", polish.replace("\n", "\r\n").encode("cp1250"))
@@ -121,6 +128,12 @@ def main() -> None:
     # UTF-8 row's "Clínica" would become "ClÃ­nica".
     head = lines(ROWS[0], with_cell(ROWS[1], "notes", "Clínica: se habla español")).encode("utf-8")
     write("024-mixed-utf8-and-windows-1252.csv", head + (with_cell(ROWS[2], "notes", "Peña") + "\n").encode("cp1252"))
+    # Saved with another separator (Excel does where the list separator is ';', as in much of Europe).
+    write("025-semicolon-separated.csv", lines(*ROWS).replace(",", ";"))
+    write("026-tab-separated.csv", lines(*ROWS).replace(",", "\t"))
+    # One month/day/year date and one that can only be day/month/year: the file's dates are not guessed.
+    write("027-month-first-and-day-first-dates.csv", lines(
+        with_cell(ROWS[0], "source_date", "6/29/2023"), with_cell(ROWS[1], "source_date", "29/6/2023"), ROWS[2]))
 
 
 if __name__ == "__main__":
