@@ -287,8 +287,10 @@ def warm_up(covered: Iterable[str] = COVERED_STATES) -> None:
 
 
 def state_name(code: str) -> str:
-    """The name of a state from its USPS code ("TX" -> "Texas"); the code itself when it is not one."""
-    return STATE_NAMES.get(code.upper(), code)
+    """The name of a state from its USPS code, in the page's language ("NY" -> "New York", "Nueva York"); the code
+    itself when it is not one."""
+    name = STATE_NAMES.get(code.upper())
+    return _(name) if name else code
 
 
 def lookup_zip_record(zip_code: str) -> ZipRecord | None:
@@ -536,7 +538,7 @@ def _state_place(state: str, states: tuple[str, ...]) -> Place:
             _("{state} has no map location we can search from. Type a city or ZIP code instead.").format(
                 state=state_name(state))
         )
-    return Place(state_name(state), centre[0], centre[1], "state", state)
+    return Place(STATE_NAMES[state], centre[0], centre[1], "state", state)  # a label that searches again as typed
 
 
 def _not_found(query: str, words: Sequence[str], states: tuple[str, ...]) -> PlaceError:

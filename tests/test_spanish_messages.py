@@ -60,6 +60,21 @@ def test_coverage_message_in_spanish() -> None:
     assert "1-800-662-4357" in message and "FindTreatment.gov" in message
 
 
+@pytest.mark.parametrize(("typed", "english", "spanish"), [
+    ("10001", "and 10001 (New York, NY) is in New York.", "y 10001 (New York, NY) está en Nueva York."),
+    ("Raleigh, NC", "is in North Carolina.", "está en Carolina del Norte."),
+    ("Santa Fe, NM", "is in New Mexico.", "está en Nuevo México."),
+    ("Denver", "is in Colorado.", "está en Colorado."),
+])
+def test_a_state_is_named_in_the_pages_language(typed: str, english: str, spanish: str) -> None:
+    """The place as the person typed it or the directory names it stays; the state is a word of the sentence."""
+    place = geo.resolve_place(typed)
+    assert english in geo.coverage_message(place)
+    i18n.set_language("es")
+    assert spanish in geo.coverage_message(place)
+    assert geo.resolve_place("New York").label == "New York"  # a state typed alone searches again as typed
+
+
 def test_validation_messages_keep_their_placeholders_in_spanish() -> None:
     i18n.set_language("es")
     result = csvfile.parse_clinics_csv((DATA / "017-many-problems-in-one-row.csv").read_bytes())
