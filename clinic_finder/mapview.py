@@ -570,9 +570,18 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
             })();
             (function () {
                 var style = document.createElement("style");
-                style.textContent = ".clinic-selected { filter: hue-rotate(150deg) saturate(2.5); }";
+                // A long name's label wraps within the half of the map it is drawn in (Leaflet puts it on the
+                // side with more room), instead of running past the map's edge.
+                style.textContent = ".clinic-selected { filter: hue-rotate(150deg) saturate(2.5); }"
+                    + " .leaflet-tooltip { white-space: normal; width: max-content; max-width: 45vw; }";
                 document.head.appendChild(style);
             })();
+            // A tap on a phone opens the marker's label and its popup together; the popup says the name already,
+            // and the label beside it ran off the map's edge.
+            {{ this._parent.get_name() }}.on("popupopen", function (e) {
+                var marker = e.popup._source;
+                if (marker && marker.closeTooltip) { marker.closeTooltip(); }
+            });
         {% endmacro %}
         """
     )
