@@ -100,7 +100,10 @@ def reported(path: Path) -> list[str]:
 def queue_lines(csv: Path) -> tuple[int, int]:
     """(whole records, unreadable lines) in the queue file."""
     whole = torn = 0
-    for line in suggestions.queue_path(csv).read_bytes().split(b"\n"):
+    path = suggestions.queue_path(csv)
+    if not path.exists():  # a worker killed before its first append (a busy machine): nothing stored yet
+        return 0, 0
+    for line in path.read_bytes().split(b"\n"):
         if line:
             try:
                 json.loads(line)
