@@ -8,8 +8,10 @@ the directory lists only the codes that apply to a facility, one ` * `-separated
 answered, and leaves a category out entirely when nothing in it applies or it was not answered. So a
 value is `yes` when one of its codes is listed; `no` only when the facility answered the question (listed
 some code of each category the rule names) or listed an explicit negative code (such as NMOA, "does not
-use medication for opioid use disorder"); otherwise `unknown` — call to confirm. See
-`data/sources/PROVENANCE.md` for the table in words.
+use medication for opioid use disorder"); otherwise `unknown` — call to confirm. Where the facility's own
+answers contradict each other (a yes code and a negative one; a list the facility shows elsewhere to be
+incomplete), the value is `unknown` too: a "no" would hide the clinic, and a "yes" would call it confirmed.
+See `data/sources/PROVENANCE.md` for the table in words.
 """
 
 from __future__ import annotations
@@ -53,8 +55,15 @@ class CodeRule:
       absence reads as `no`. Default: the categories of the `yes` codes. `None`: silence never means no.
     * `answered_by`: instead of whole categories, sets of codes of which one each must be listed (used when a
       category's answers are known to be incomplete, see `why`).
-    * `no_when`: explicit negative answers: if every code of any one set is listed, the value is `no`
-      (unless a yes code is listed too: a yes always wins, because a false "no" hides a clinic).
+    * `no_when`: explicit negative answers: if every code of any one set is listed, the value is `no`. With a
+      yes code listed too, the facility contradicts itself: `unknown`.
+    * `silence_doubted_by` / `silence_kept_by`: codes elsewhere showing that the answered question left this
+      out (NU, "naltrexone used", with no naltrexone among the pharmacotherapies): with one of the first
+      listed and none of the second, a yes code's absence reads unknown, not no.
+    * `also_yes_over_answer`: False when an `also_yes` code (AD, an adolescent group) against the column's
+      own question answered without its yes codes (an age list without CHLD) is a contradiction: unknown.
+    * `doubtful_alone`: yes codes that do not count as the only code of their category (CHLD as a whole age
+      list, see `why`) unless an `also_yes` code is listed too: then unknown.
     * `why`: the reason for any rule that is not the plain one, for PROVENANCE.md.
     """
 
@@ -65,6 +74,10 @@ class CodeRule:
     answered_by: tuple[frozenset[str], ...] = ()
     no_when: tuple[frozenset[str], ...] = ()
     why: str = ""
+    silence_doubted_by: frozenset[str] = frozenset()
+    silence_kept_by: frozenset[str] = frozenset()
+    also_yes_over_answer: bool = True
+    doubtful_alone: frozenset[str] = frozenset()
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -72,9 +85,12 @@ def _codes(text: str) -> frozenset[str]:
 
 
 def _rule(column: str, yes: str, also_yes: str = "", no_when: Iterable[str] = (),
-          answered: tuple[str, ...] | None = (), answered_by: Iterable[str] = (), why: str = "") -> CodeRule:
+          answered: tuple[str, ...] | None = (), answered_by: Iterable[str] = (), why: str = "",
+          silence_doubted_by: str = "", silence_kept_by: str = "", also_yes_over_answer: bool = True,
+          doubtful_alone: str = "") -> CodeRule:
     return CodeRule(column, _codes(yes), _codes(also_yes), answered, tuple(_codes(s) for s in answered_by),
-                    tuple(_codes(s) for s in no_when), why)
+                    tuple(_codes(s) for s in no_when), why, _codes(silence_doubted_by), _codes(silence_kept_by),
+                    also_yes_over_answer, _codes(doubtful_alone))
 
 
 _OPIOID_TREATMENT_CODES = "DB BUM OTP DM MM UB UN RPN PAIN MOA NMOA DLC MWS"
@@ -88,7 +104,11 @@ RULES: tuple[CodeRule, ...] = (
           why="NU sits in 'opioid medications used in treatment' (OM), but naltrexone is also used for alcohol, "
               "listed under pharmacotherapies (PHR): both must be answered, or the facility must say it uses no "
               "medication for either opioid or alcohol use, before naltrexone reads as no."),
-    _rule("vivitrol", "VTRL", no_when=["NMOA NMAUT", "NMOA NAUT", "NOOP NMAUT", "NOOP NAUT"]),
+    _rule("vivitrol", "VTRL", no_when=["NMOA NMAUT", "NMOA NAUT", "NOOP NMAUT", "NOOP NAUT"],
+          silence_doubted_by="NU UN RPN", silence_kept_by="NXN",
+          why="A facility that says it uses or prescribes naltrexone (NU, UN, RPN) but lists no form of it among "
+              "its pharmacotherapies (neither NXN, oral, nor VTRL) left naltrexone out of that list, so the list "
+              "does not say Vivitrol is not used: unknown (18 of the 554)."),
     _rule("methadone", "MU", also_yes="METH MM DM", no_when=["NMOA", "NOOP"]),
     _rule("prescribes_buprenorphine", "UB", no_when=["NMOA", "NOOP"]),
     _rule("accepts_outside_medication", "MOA", no_when=["NOOP"]),
@@ -116,7 +136,10 @@ RULES: tuple[CodeRule, ...] = (
     _rule("samhsa_funding", "SAMF"),
     _rule("transportation", "TA"),
     _rule("child_care", "CCC"),
-    _rule("age_17_or_younger", "CHLD", also_yes="AD"),
+    _rule("age_17_or_younger", "CHLD", also_yes="AD", also_yes_over_answer=False, doubtful_alone="CHLD",
+          why="CHLD as a facility's whole age list is not trusted (see ages 18 to 25): it reads yes only with an "
+              "adolescent group (AD) beside it, else unknown (55 of the 554, 20 of them running groups only for "
+              "adults). An adolescent group against an age list without CHLD is a contradiction: unknown."),
     _rule("age_18_to_25", "YAD", also_yes="TAY", answered=None,
           why="The 2023 workbook's age lists are incomplete: 2,407 facilities list only CHLD, many of them adult "
               "programs with groups for adult women, men, seniors or veterans, and 179 list children and adults "
@@ -171,18 +194,40 @@ def rule_categories(rule: CodeRule) -> tuple[str, ...]:
     return tuple(sorted({categories[code] for code in rule.yes}))
 
 
+def question_answered(rule: CodeRule, codes: frozenset[str] | set[str]) -> bool:
+    """Whether the facility answered the question behind `rule` (see `CodeRule.answered`, `answered_by`)."""
+    if rule.answered is None:
+        return False
+    if rule.answered_by:
+        return all(codes & group for group in rule.answered_by)
+    answered = answered_categories(codes)
+    return all(category in answered for category in rule_categories(rule))
+
+
+def _alone_in_category(listed: frozenset[str] | set[str], codes: frozenset[str] | set[str]) -> bool:
+    """Whether `listed` are the only codes of their category (or categories) that the facility lists."""
+    categories = code_categories()
+    theirs = {categories[code] for code in listed}
+    return {code for code in codes if categories.get(code) in theirs} <= set(listed)
+
+
 def read_value(rule: CodeRule, codes: frozenset[str] | set[str]) -> str:
     """yes / no / unknown for one column from one facility's codes, by `rule` (see `CodeRule`)."""
-    if codes & (rule.yes | rule.also_yes):
+    own, also = codes & rule.yes, codes & rule.also_yes
+    said_no = any(group <= codes for group in rule.no_when)
+    if own or also:
+        if said_no:
+            return "unknown"  # a yes and a stated no: the facility contradicts itself
+        if own and not also and own <= rule.doubtful_alone and _alone_in_category(own, codes):
+            return "unknown"
+        if not own and not rule.also_yes_over_answer and question_answered(rule, codes):
+            return "unknown"
         return "yes"
-    if any(group <= codes for group in rule.no_when):
+    if said_no:
         return "no"
-    if rule.answered is None:
+    if codes & rule.silence_doubted_by and not codes & rule.silence_kept_by:
         return "unknown"
-    answered = answered_categories(codes)
-    if rule.answered_by:
-        return "no" if all(codes & group for group in rule.answered_by) else "unknown"
-    return "no" if all(category in answered for category in rule_categories(rule)) else "unknown"
+    return "no" if question_answered(rule, codes) else "unknown"
 
 
 def read_directory(xlsx_path: str | Path) -> pd.DataFrame:

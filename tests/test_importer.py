@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -79,11 +80,13 @@ def test_reimport_reproduces_the_shipped_csv_byte_for_byte(tmp_path: Path) -> No
 def test_every_value_is_the_rule_tables_reading_of_the_workbook_or_a_correction(
     shipped: pd.DataFrame, workbook_codes: dict[str, frozenset[str]]
 ) -> None:
-    """Walks every row and yes/no/unknown column: yes needs a yes code; no needs an answered category or a
-    negative code; anything else is unknown. The corrections file is the only other source."""
+    """Walks every row and yes/no/unknown column: yes needs a yes code and no negative one; no needs an answered
+    category or a negative code; anything else is unknown, and so is a contradiction in the facility's own
+    answers. The corrections file is the only other source."""
     corrected = {(c.id, c.column) for c in read_corrections(CORRECTIONS_CSV)}
     categories = code_categories()
     checked = 0
+    contradictions: Counter[str] = Counter()
     for row in shipped.to_dict("records"):
         codes = workbook_codes[row["id"]]
         answered = {categories[c] for c in codes if c in categories}
@@ -95,7 +98,7 @@ def test_every_value_is_the_rule_tables_reading_of_the_workbook_or_a_correction(
             if rule is None:  # no code says anything about it (schedules, waits): only people can
                 assert value == "unknown", (row["id"], column)
                 continue
-            has_yes = bool(codes & (rule.yes | rule.also_yes))
+            own, also = codes & rule.yes, codes & rule.also_yes
             said_no = any(group <= codes for group in rule.no_when)
             if rule.answered is None:
                 answered_here = False
@@ -103,14 +106,30 @@ def test_every_value_is_the_rule_tables_reading_of_the_workbook_or_a_correction(
                 answered_here = all(codes & group for group in rule.answered_by)
             else:
                 answered_here = all(c in answered for c in rule_categories(rule))
+            # The facility's answers that contradict each other (see CodeRule and PROVENANCE.md).
+            own_categories = {categories[c] for c in own}
+            doubts = {
+                "yes and a stated no": bool(own | also) and said_no,
+                "a doubtful code alone": bool(own) and not also and own <= rule.doubtful_alone
+                and {c for c in codes if categories.get(c) in own_categories} <= own,
+                "a group against the answer": bool(also) and not own and not rule.also_yes_over_answer
+                and answered_here,
+                "a list left it out": not (own | also) and not said_no and answered_here
+                and bool(codes & rule.silence_doubted_by) and not codes & rule.silence_kept_by,
+            }
             if value == "yes":
-                assert has_yes, (row["id"], column)
+                assert (own or also) and not any(doubts.values()), (row["id"], column)
             elif value == "no":
-                assert not has_yes and (said_no or answered_here), (row["id"], column)
+                assert not (own or also) and (said_no or (answered_here and not any(doubts.values()))), (
+                    row["id"], column)
             else:
-                assert not has_yes and not said_no and not answered_here, (row["id"], column)
+                doubt = [name for name, found in doubts.items() if found]
+                assert doubt or (not (own or also) and not said_no and not answered_here), (row["id"], column)
+                contradictions.update(doubt)
             checked += 1
     assert checked >= 554 * (len(RULES) - 1)
+    assert contradictions == {"yes and a stated no": 14, "a doubtful code alone": 55, "a group against the answer": 11,
+                              "a list left it out": 18}, contradictions
 
 
 # Real rows of the workbook, read by the rule table: (clinic id, column, value, why).
@@ -131,6 +150,12 @@ REAL_ROWS = [
     ("symetria-recovery-chicago", "mental_health", "yes", "SUMH or MHS"),
     # Seniors are never "no" from the directory's silence (see the rule's reason).
     ("jesse-brown-va-medical-center-addiction-treatment-program-atp", "age_65_or_older", "unknown", "no SNR"),
+    # The facility contradicts itself (an outside audit, 2026-11-29): unknown, neither a hidden nor a confirmed one.
+    ("south-shore-hospital-chemical-dependency", "vivitrol", "unknown", "NU, but no naltrexone form in PHR"),
+    ("spindletop-center-atar", "treats_opioid_use", "unknown", "ODTX, MOA and BU beside NOOP"),
+    ("spindletop-center-atar", "buprenorphine", "unknown", "BU beside NOOP"),
+    ("vivia-health-bucktown", "age_17_or_younger", "unknown", "an adolescent group, but an age list without CHLD"),
+    ("harbor-light-alcoholism-and-drug-dependence-services", "age_17_or_younger", "unknown", "CHLD alone, adult men"),
 ]
 
 
@@ -165,6 +190,17 @@ RULE_CASES = [
     ("treats_alcohol_use", "NAUT", "no"),
     ("opioid_use_only", "DU", "no"),  # exclusive services answered without OUDO
     ("opioid_use_only", "SA", "unknown"),
+    # The facility's answers contradict each other: unknown.
+    ("buprenorphine", "BU NMOA", "unknown"),
+    ("treats_opioid_use", "ODTX NOOP", "unknown"),
+    ("vivitrol", "ACM", "no"),  # pharmacotherapies answered, no naltrexone anywhere
+    ("vivitrol", "NU ACM", "unknown"),  # naltrexone used, but no form of it among the pharmacotherapies
+    ("vivitrol", "NU NXN", "no"),  # oral naltrexone listed, the injection not
+    ("age_17_or_younger", "CHLD", "unknown"),  # a CHLD-only age list is not trusted alone
+    ("age_17_or_younger", "CHLD AD", "yes"),
+    ("age_17_or_younger", "CHLD ADLT", "yes"),
+    ("age_17_or_younger", "AD", "yes"),  # an adolescent group, ages not answered
+    ("age_17_or_younger", "YAD ADLT AD", "unknown"),  # an adolescent group against an age list without CHLD
 ]
 
 
