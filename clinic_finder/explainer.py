@@ -315,17 +315,18 @@ def glossary_url(searchable_name: str, lang: str | None = None) -> str:
 # The text link is a plain `sms:988` in both languages: Apple's SMS link reference says the URL "must not
 # include any message text", and the `?&body=` form some sites use to pre-fill a message is not a standard
 # every phone follows. So the Spanish line says in words what to send (AYUDA) rather than relying on it.
+# Each link's words say what it does ("Call 988", "text 988"): a screen reader's list of links read two "988"s.
 CRISIS_LINES: dict[str, str] = {
     "en": (
         "**Need help right now?** "
-        "Call [988](tel:988) or text [988](sms:988) (Suicide & Crisis Lifeline) · "
+        "[Call 988](tel:988) or [text 988](sms:988) (Suicide & Crisis Lifeline) · "
         "SAMHSA National Helpline [1-800-662-4357](tel:+18006624357) (free, private, 24/7) · "
         "In an emergency, call [911](tel:911)."
     ),
     "es": (
         "**¿Necesita ayuda ahora mismo?** "
-        "Llame al [988](tel:988) y marque 2 para hablar en español, o envíe un mensaje de texto con la palabra "
-        "AYUDA al [988](sms:988) (Línea 988 de Prevención del Suicidio y Crisis) · "
+        "[Llame al 988](tel:988) y marque 2 para hablar en español, o [envíe un mensaje de texto](sms:988) con la "
+        "palabra AYUDA al 988 (Línea 988 de Prevención del Suicidio y Crisis) · "
         "Línea Nacional de Ayuda de SAMHSA [1-800-662-4357](tel:+18006624357) (gratis, confidencial, "
         "24 horas, en inglés y en español) · "
         "En una emergencia, llame al [911](tel:911)."

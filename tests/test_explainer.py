@@ -167,7 +167,8 @@ def test_glossary_page_runs_with_one_anchored_entry_per_service() -> None:
     at = AppTest.from_file(str(PAGES_DIR / explainer.GLOSSARY_SCRIPT), default_timeout=30)
     at.run()
     assert not at.exception
-    anchors = {h.anchor: h.value for h in at.subheader}
+    anchors = {h.anchor: h.value for h in at.header}
+    assert not at.subheader  # entries are h2 under the page's h1: no level skipped
     for info in SEARCHABLE.values():
         assert info.glossary in anchors, f"no glossary entry shown for {info.name}"
     text = rendered_text(at)
@@ -285,6 +286,13 @@ def test_crisis_lines_markdown_has_the_three_lines_as_phone_links() -> None:
     text = explainer.crisis_lines_markdown()
     assert {url for _, url in explainer.links(text)} == set(CRISIS_LINKS)
     assert "988" in text and "1-800-662-4357" in text and "911" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_each_crisis_link_says_what_it_does(lang: str) -> None:
+    """A screen reader's list of links read "988" twice (one calls, one texts): each link's words differ."""
+    names = [name for name, _ in explainer.links(explainer.crisis_lines_markdown(lang))]
+    assert len(names) == len(set(names)), names
 
 
 # ---- the "New to IOP?" panel ----

@@ -31,7 +31,7 @@ def test_spanish_crisis_lines_have_988_in_spanish_the_helpline_and_911() -> None
     urls = {url for _, url in explainer.links(text)}
     assert urls == {"tel:988", "sms:988", "tel:+18006624357", "tel:911"}
     assert "marque 2" in text, "988 by phone: option 2 is Spanish"
-    assert "la palabra AYUDA al [988](sms:988)" in text, "988 by text: send AYUDA"
+    assert "[envíe un mensaje de texto](sms:988) con la palabra AYUDA al 988" in text, "988 by text: send AYUDA"
     assert "1-800-662-4357" in text and "en español" in text
     assert "[911](tel:911)" in text
 
