@@ -332,9 +332,24 @@ def value_of(row: Mapping[str, object], name: str) -> str:
     return str(row.get(name, "unknown"))
 
 
+def _screen_reader_text(text: str) -> str:
+    """Words a screen reader says and the page does not show (the stylesheet's .cf-sr)."""
+    return f'<span class="cf-sr">{html_text(text)}</span>'
+
+
+def _new_tab_note() -> str:
+    # Said before the person lands somewhere else: the link leaves this page in a new tab.
+    words = _("(opens a new tab)")
+    return f'<span class="cf-sr"> {html_text(words)}</span>'
+
+
 def _badge_html(name: str, status: str, link: Callable[[str], str]) -> str:
+    # A yes shows a check mark and the feature's name; a screen reader hears the name and "yes" (the mark is
+    # hidden from it), as it hears "…: no" and "…: unknown — call to confirm".
+    said_yes = _screen_reader_text(": " + _("yes")) if status == "yes" else ""
     return (f'<a class="cf-badge cf-{status}" href="{html_attr(link(name))}" target="_self">'
-            f'<span aria-hidden="true">{STATUS_MARK[status]}</span> {html_text(status_text(name, status))}</a>')
+            f'<span aria-hidden="true">{STATUS_MARK[status]}</span> {html_text(status_text(name, status))}'
+            f"{said_yes}</a>")
 
 
 @dataclass(frozen=True)
@@ -352,8 +367,8 @@ def card_html(row: Mapping[str, object], state: SearchState, links: CardLinks, h
     title = str(row["name"]) + (f" — {row['site']}" if _present(row.get("site")) else "")
     distance = distance_text(float(row.get("distance_miles", float("nan")))) if has_origin else ""
     parts = [f'<div class="cf-card" id="clinic-{html_attr(row["id"])}">',
-             f'<p class="cf-title"><strong>{html_text(title)}</strong>'
-             + (f' <span class="cf-distance">· {html_text(distance)}</span>' if distance else "") + "</p>"]
+             f'<h3 class="cf-title">{html_text(title)}'
+             + (f' <span class="cf-distance">· {html_text(distance)}</span>' if distance else "") + "</h3>"]
     unknown = [n for n in str(row.get("unknown_services") or "").split(", ") if n]
     if unknown:
         names = ", ".join(_(column_info(n).label) for n in unknown)
@@ -375,7 +390,7 @@ def card_html(row: Mapping[str, object], state: SearchState, links: CardLinks, h
         actions.append(f'<a class="cf-button cf-call" href="{html_attr(tel_href(phone))}">{html_text(call)}</a>')
     directions = _("Directions")
     actions.append(f'<a class="cf-button" href="{html_attr(directions_url(row))}" target="_blank" '
-                   f'rel="noopener noreferrer">{html_text(directions)}</a>')
+                   f'rel="noopener noreferrer">{html_text(directions)}{_new_tab_note()}</a>')
     intake = str(row.get("intake_phone") or "")
     if tel_href(intake):
         intake_call = _("Intake {phone}").format(phone=intake)
@@ -383,7 +398,7 @@ def card_html(row: Mapping[str, object], state: SearchState, links: CardLinks, h
     if _present(row.get("website")):
         website = _("Website")
         actions.append(f'<a class="cf-button" href="{html_attr(row["website"])}" target="_blank" '
-                       f'rel="noopener noreferrer nofollow">{html_text(website)}</a>')
+                       f'rel="noopener noreferrer nofollow">{html_text(website)}{_new_tab_note()}</a>')
     parts.append(f'<p class="cf-actions">{" ".join(actions)}</p>')
     wanted = [n for n in state.required if n not in unknown]
     if wanted or unknown:

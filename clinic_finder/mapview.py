@@ -49,7 +49,7 @@ from folium.template import Template
 from jinja2 import UndefinedError
 
 from clinic_finder import attendance
-from clinic_finder.i18n import _
+from clinic_finder.i18n import _, current_language
 
 E = TypeVar("E", bound=Element)
 METERS_PER_MILE = 1609.344
@@ -576,6 +576,20 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
                     + " .leaflet-tooltip { white-space: normal; width: max-content; max-width: 45vw; }";
                 document.head.appendChild(style);
             })();
+            (function () {
+                // Streamlit titles the frame "streamlit_folium.st_folium" and the frame's page says English: a
+                // screen reader names the map in the page's language, and the list above it is its text.
+                var texts = {{ this.frame_texts|tojson }};
+                document.documentElement.lang = texts.lang;
+                if (window.frameElement) { window.frameElement.setAttribute("aria-label", texts.frame); }
+                var container = {{ this._parent.get_name() }}.getContainer();
+                container.setAttribute("role", "region");
+                container.setAttribute("aria-label", texts.map);
+                var style = document.createElement("style");
+                style.textContent = ".leaflet-container:focus-visible { outline: 3px solid #0b4fbf; "
+                    + "outline-offset: -3px; }";
+                document.head.appendChild(style);
+            })();
             // A tap on a phone opens the marker's label and its popup together; the popup says the name already,
             // and the label beside it ran off the map's edge.
             {{ this._parent.get_name() }}.on("popupopen", function (e) {
@@ -591,6 +605,8 @@ class BaseMapExtras(folium.elements.JSCSSMixin, MacroElement):
         self._name = "BaseMapExtras"
         self.pad = list(POPUP_PAD_TOP_LEFT)
         self.zoom_names = {"in": _("Zoom in"), "out": _("Zoom out")}
+        self.frame_texts = {"lang": current_language(), "frame": _("Map of the programs in the list"),
+                            "map": _("Map: arrow keys move it, plus and minus zoom")}
 
 
 def gesture_texts() -> dict[str, str]:

@@ -126,7 +126,7 @@ def sections(at: AppTest) -> list[str]:
     for h in html_bodies(at):
         if "cf-desktop-only" in h or "cf-phone-only" in h:
             continue
-        found += [re.sub("<[^>]+>", "", m) for m in re.findall(r'<p class="cf-section">.*?</p>', h)]
+        found += [re.sub("<[^>]+>", "", m) for m in re.findall(r'<h3 class="cf-section">.*?</h3>', h)]
     return found
 
 

@@ -350,6 +350,8 @@ def test_use_my_location_searches_from_where_the_browser_is(server: str, browser
         page.get_by_text("Searching near your current location").wait_for(timeout=30_000)
         page.wait_for_function("() => document.querySelector('.cf-card .cf-distance')", timeout=30_000)
         assert card_ids(page)[0] == "symetria-recovery-houston"
+        # The button keeps the keyboard's focus through the search (a disabled button dropped it to the body).
+        assert page.evaluate("() => document.activeElement.classList.contains('cf-search-locate')")
         # The position is never put in the address.
         assert "zip" not in parse_qs(urlparse(page.url).query)
     finally:

@@ -188,14 +188,21 @@ def test_card_is_escaped_html_with_call_directions_and_suggestion_links() -> Non
     assert '<p class="cf-limits">Women only · Ages 18 and over</p>' in card
     # What the person filtered for comes first, never as a guess; the rest is behind "More about this clinic".
     wanted = card.split('<p class="cf-wanted">')[1].split("</p>")[0]
-    assert "✓</span> Evening groups</a>" in wanted and "?</span> Morning groups: unknown — call to confirm" in wanted
+    # A screen reader hears "yes" after the name (the check mark is hidden from it), as it hears the others' words.
+    assert '✓</span> Evening groups<span class="cf-sr">: yes</span></a>' in wanted
+    assert "?</span> Morning groups: unknown — call to confirm</a>" in wanted
     assert 'href="/Glossary?lang=es#evening"' in wanted
     assert "<summary>More about this clinic</summary>" in card
     assert 'class="cf-badge cf-no" href="/Glossary?lang=es#medicaid"' in card
     assert "Not yet checked by phone: call to confirm." in card
     assert 'href="/Suggest_a_correction?clinic=x"' in card
     # Every tag in the card is ours.
-    assert set(re.findall(r"<([a-z]+)", card)) <= {"div", "p", "strong", "span", "a", "details", "summary", "br", "em"}
+    assert set(re.findall(r"<([a-z0-9]+)", card)) <= {"div", "h3", "p", "strong", "span", "a", "details", "summary", "br",
+                                                     "em"}
+    # The name is the card's heading (a screen reader moves from card to card); a link to another site says it
+    # opens a new tab.
+    assert re.match(r'<div class="cf-card" id="clinic-x"><h3 class="cf-title">Safe &lt;b&gt;Place', card), card[:120]
+    assert 'target="_blank" rel="noopener noreferrer">Directions<span class="cf-sr"> (opens a new tab)</span></a>' in card
 
 
 def test_card_says_who_checked_a_row_and_when() -> None:

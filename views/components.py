@@ -68,7 +68,8 @@ export default function (component) {
   }
   if (form.dataset.location !== data.location) { where.value = data.location; form.dataset.location = data.location; }
   if (form.dataset.radius !== data.radius) { radius.value = data.radius; form.dataset.radius = data.radius; }
-  if (!locate.disabled) { locate.textContent = data.locate_label; }
+  const busy = () => locate.getAttribute("aria-disabled") === "true";
+  if (!busy()) { locate.textContent = data.locate_label; }
   const send = () => {
     const wanted = {location: where.value, radius: radius.value};
     form.dataset.location = wanted.location;
@@ -79,10 +80,13 @@ export default function (component) {
   where.onchange = () => { if (where.value !== form.dataset.location) { send(); } };
   radius.onchange = send;
   locate.onclick = () => {
+    if (busy()) { return; }
     if (!navigator.geolocation) { setTriggerValue("position", {error: "unsupported"}); return; }
-    locate.disabled = true;
+    // aria-disabled, not disabled: a disabled button loses the keyboard's focus (to the page's body) and keeps
+    // it lost after the search.
+    locate.setAttribute("aria-disabled", "true");
     locate.textContent = data.locate_busy;
-    const done = () => { locate.disabled = false; locate.textContent = data.locate_label; };
+    const done = () => { locate.removeAttribute("aria-disabled"); locate.textContent = data.locate_label; };
     navigator.geolocation.getCurrentPosition(
       (found) => { done(); setTriggerValue("position", {lat: found.coords.latitude, lon: found.coords.longitude}); },
       (failed) => { done(); setTriggerValue("position", {error: String(failed.code)}); },
@@ -111,6 +115,7 @@ form.cf-search button {
 }
 form.cf-search .cf-search-go { background: #0b4fbf; border: 1px solid #0b4fbf; color: #ffffff; }
 form.cf-search .cf-search-locate { background: #ffffff; border: 1px solid #1f6feb; color: #0b4fbf; }
+form.cf-search .cf-search-locate[aria-disabled="true"] { cursor: progress; }
 form.cf-search input:focus-visible, form.cf-search select:focus-visible, form.cf-search button:focus-visible {
   outline: 3px solid #0b4fbf; outline-offset: 2px;
 }
@@ -373,6 +378,9 @@ export default function (component) {
     for (const details of box.querySelectorAll("[id] > details")) {
       if (opened.has(details.parentElement.id)) { details.open = true; }
     }
+    // HTML with a [data-live] part is a polite live region from its second drawing on: a screen reader hears
+    // what changed (the results' count), not the page's first drawing.
+    if (box.querySelector("[data-live]")) { box.setAttribute("role", "status"); } else { box.removeAttribute("role"); }
     const added = adds ? box.querySelectorAll(adds)[before] : undefined;
     if (added) {
       added.tabIndex = -1;

@@ -30,7 +30,9 @@ def _footer(next_page: explainer.ExplainerPage | None) -> None:
     if next_page is not None:
         _markdown(_("Next: [{title}]({url})").format(title=explainer.page_title(next_page.slug),
                                                      url=next_page.url_path))
-    _markdown("### [" + _("Search for a program near you →") + f"]({explainer.FINDER_URL})")
+    # A link, not a heading: as an h3 it sat inside "Sources" for a screen reader's outline.
+    _markdown('<p class="cf-finder-link">' + "[" + _("Search for a program near you →") + f"]({explainer.FINDER_URL})"
+              + "</p>")
 
 
 def show_explainer_page(slug: str) -> None:
@@ -55,7 +57,7 @@ def show_glossary() -> None:
     st.title(title, anchor="glossary")
     _markdown(intro)
     for entry in explainer.glossary().values():
-        st.subheader(entry.term, anchor=entry.slug)
+        st.header(entry.term, anchor=entry.slug)  # h2 under the page's h1 (an h3 skipped a level)
         _markdown(entry.text)
         _markdown(f"[{entry.more_label} →]({entry.more_url})")
     st.header(_("Sources"), anchor=explainer.SOURCES_ANCHOR)

@@ -285,7 +285,7 @@ def _list_action(sent: object) -> None:
 
 
 def _section(heading: str, caption: str) -> str:
-    return f'<p class="cf-section">{html_text(heading)}</p><p class="cf-caption">{html_text(caption)}</p>'
+    return f'<h3 class="cf-section">{html_text(heading)}</h3><p class="cf-caption">{html_text(caption)}</p>'
 
 
 def _cards_html(view: finder.ResultView, frame: Any, part: str, group_by_state: bool = False, before: str = "") -> str:
@@ -297,7 +297,7 @@ def _cards_html(view: finder.ResultView, frame: Any, part: str, group_by_state: 
         if group_by_state and row["state"] != current_state:
             current_state = row["state"]
             name = finder.COVERED_STATE_NAMES.get(str(current_state), str(current_state))
-            pieces.append('<p class="cf-section">' + html_text(_(name)) + "</p>")
+            pieces.append('<h3 class="cf-section">' + html_text(_(name)) + "</h3>")
         pieces.append(view.card(row))
     if not pieces:
         return ""
@@ -313,7 +313,7 @@ def _selected_card(view: finder.ResultView, selected: dict[str, Any], where: str
     """The clinic clicked on the map, `where` ("desktop" or "phone": the stylesheet shows one), as the list draws
     it (html_block: no st.html, whose module and sanitiser a first click would wait for)."""
     heading = _("Selected on the map")
-    html_block(f'<div class="cf-{where}-only"><p class="cf-section">{html_text(heading)}</p>'
+    html_block(f'<div class="cf-{where}-only"><h3 class="cf-section">{html_text(heading)}</h3>'
                f"{view.card(selected)}</div>", key=f"selected-{where}-{selected['id']}")
 
 
@@ -380,7 +380,8 @@ def _page() -> None:
         lines = "".join(f'<p class="cf-caption">{html_text(line)}</p>'
                         for line in (finder.near_line(place_label, state.radius), hint,
                                      finder.excluded_line(view.result)) if line)
-        html_block(f'<h2 class="cf-headline">{html_text(headline)}</h2>{lines}', key="headline")
+        # data-live: a screen reader hears the new count when a filter, the distance or the place changes it.
+        html_block(f'<div data-live><h2 class="cf-headline">{html_text(headline)}</h2>{lines}</div>', key="headline")
         # Outside Illinois and Texas, the coverage note above already says who can help: "choose a wider
         # distance" would lead to programs hundreds of miles away.
         if view.result.clinics.empty and view.by_video.empty and origin_state in geo.COVERED_STATES:
