@@ -190,3 +190,26 @@ def test_the_map_is_named_in_the_pages_language(server: str, browser: Browser) -
         assert inside.locator(".leaflet-container").get_attribute("aria-label", timeout=10_000).startswith("Mapa:")
     finally:
         context.close()
+
+
+def test_the_list_can_be_skipped_to_reach_the_map(server: str, browser: Browser) -> None:
+    """The map comes after every card for the keyboard (the list is its text alternative): a link that shows when
+    focused takes the focus straight to the map's frame."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?zip=60613&services=evening")
+        page.locator(CARDS).first.wait_for(timeout=60_000)
+        skip = page.get_by_role("link", name="Skip the list, to the map")
+        assert skip.bounding_box()["x"] < 0  # type: ignore[index]  # out of sight until the keyboard reaches it
+        page.get_by_text("Filters · 1 on").focus()
+        for _ in range(5):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.classList.contains('cf-skip')"):
+                break
+        assert page.evaluate("() => document.activeElement.classList.contains('cf-skip')")
+        assert skip.bounding_box()["x"] > 0  # type: ignore[index]
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.title") == "streamlit_folium.st_folium"
+    finally:
+        context.close()

@@ -394,6 +394,13 @@ export default function (component) {
   for (const button of box.querySelectorAll("button[data-action]")) {
     button.onclick = () => setTriggerValue("action", button.dataset.action);
   }
+  // A link with data-focus moves the focus to that element of the page (the list's "Skip the list, to the map").
+  for (const link of box.querySelectorAll("a[data-focus]")) {
+    link.onclick = (event) => {
+      const target = document.querySelector(link.dataset.focus);
+      if (target) { event.preventDefault(); target.focus(); }
+    };
+  }
 }
 """
 

@@ -18,7 +18,7 @@ from clinic_finder import attendance, data_path, finder, geo, mapview
 from clinic_finder.explainer import glossary_url, newcomer_panel_html
 from clinic_finder.i18n import _, current_language
 from clinic_finder.live import LiveClinics
-from clinic_finder.markdown import html_text, md_escape
+from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.search import SearchIndex
 from views import common, mapframe
 from views.components import action_button_html, download_button, filter_panel, html_block, search_bar
@@ -273,6 +273,8 @@ def _choose_place(label: str) -> None:
 
 
 LIST_PARTS = ("result", "maybe", "video")  # the parts of the list, each with its own "Show more"
+# streamlit-folium's frame, as Streamlit titles it (the map's own script names it for screen readers).
+MAP_FRAME_SELECTOR = 'iframe[title="streamlit_folium.st_folium"]'
 MORE_ACTION = "more:"  # "Show N more" under a part sends MORE_ACTION + the part
 
 
@@ -334,6 +336,11 @@ def result_list(view: finder.ResultView) -> None:
               "people from where you live.").format(state=state_name))))
     html = "".join(parts)
     if html:
+        # The keyboard meets the map after every card (the list is first, as the map's text alternative): a link,
+        # shown when focused, goes straight to it.
+        skip = _("Skip the list, to the map")
+        html = (f'<a class="cf-skip" href="#" data-focus="{html_attr(MAP_FRAME_SELECTOR)}">{html_text(skip)}</a>'
+                + html)
         html_block(html, key="cards", on_action=_list_action)
 
 
