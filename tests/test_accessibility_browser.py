@@ -213,3 +213,21 @@ def test_the_list_can_be_skipped_to_reach_the_map(server: str, browser: Browser)
         assert page.evaluate("() => document.activeElement.title") == "streamlit_folium.st_folium"
     finally:
         context.close()
+
+
+def test_choosing_a_place_leaves_the_focus_on_the_new_answer(server: str, browser: Browser) -> None:
+    """"Arlington" is in both states: the page asks which one with buttons that go away once one is chosen, and
+    the focus fell to the page's body. It goes to the new answer's heading."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?zip=Arlington")
+        choice = page.get_by_role("button", name="Arlington, TX")
+        choice.wait_for(timeout=60_000)
+        choice.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement && document.activeElement.matches('h2.cf-headline')",
+                               timeout=30_000)
+        assert "Arlington, TX" in page.locator(".st-key-headline [role='status']").inner_text()
+    finally:
+        context.close()

@@ -359,6 +359,13 @@ def language_buttons(
 # list's 200 KB, py-spy on a served process).
 _BLOCK_HTML = '<div class="cf-html"></div>'
 _BLOCK_JS = """
+// Whether the person has pressed a key or a pointer on this page yet: a page just opened keeps its focus where the
+// browser put it.
+let interacted = false;
+for (const type of ["keydown", "pointerdown"]) {
+  document.addEventListener(type, () => { interacted = true; }, {capture: true, once: true});
+}
+
 export default function (component) {
   const { parentElement, setTriggerValue, data } = component;
   const box = parentElement.querySelector(".cf-html");
@@ -381,6 +388,22 @@ export default function (component) {
     // HTML with a [data-live] part is a polite live region from its second drawing on: a screen reader hears
     // what changed (the results' count), not the page's first drawing.
     if (box.querySelector("[data-live]")) { box.setAttribute("role", "status"); } else { box.removeAttribute("role"); }
+    // A control that goes away with the new answer (a "Which one?" place button, removed once the run ends)
+    // leaves the focus on the page's body: then the keyboard goes on from the answer's heading, not from the top.
+    const heading = box.querySelector("[data-live] h2");
+    if (heading) {
+      const until = performance.now() + 3000;
+      const watch = () => {
+        if (!heading.isConnected) { return; }
+        if (interacted && (!document.activeElement || document.activeElement === document.body)) {
+          heading.tabIndex = -1;
+          heading.focus();
+        } else if (performance.now() < until) {
+          requestAnimationFrame(watch);
+        }
+      };
+      watch();
+    }
     const added = adds ? box.querySelectorAll(adds)[before] : undefined;
     if (added) {
       added.tabIndex = -1;
