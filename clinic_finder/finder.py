@@ -18,7 +18,7 @@ import pandas as pd
 
 from clinic_finder import attendance
 from clinic_finder.csvfile import csv_text
-from clinic_finder.i18n import LANGUAGES, N_, _, current_language, ngettext
+from clinic_finder.i18n import LANGUAGES, N_, _, current_language, language_in_link, ngettext
 from clinic_finder.markdown import html_attr, html_text, md_escape
 from clinic_finder.schema import COLUMN_INFO, COLUMNS, GROUP_TITLES, SEARCHABLE, SERVICE_COLUMNS, column_info
 from clinic_finder.search import SearchIndex, SearchResult, search
@@ -180,7 +180,7 @@ def state_from_query(params: Mapping[str, str | Sequence[str]]) -> ParsedQuery:
         if text and answers[question] is None:
             notes.append(_("Ignored {name}='{value}' in the link.").format(name=question, value=_quoted(text, 20)))
     language_text = _first(params.get("lang")).strip().lower()
-    if language_text and language_text not in LANGUAGES:
+    if language_text and language_in_link(language_text) is None:
         names = " · ".join(f"{name} (lang={code})" for code, name in LANGUAGES.items())
         notes.append(_("Ignored lang='{value}' in the link: this site speaks {languages}.").format(
             value=_quoted(language_text, 20), languages=names))
@@ -332,21 +332,21 @@ def value_of(row: Mapping[str, object], name: str) -> str:
     return str(row.get(name, "unknown"))
 
 
-def _screen_reader_text(text: str) -> str:
-    """Words a screen reader says and the page does not show (the stylesheet's .cf-sr)."""
-    return f'<span class="cf-sr">{html_text(text)}</span>'
+def _screen_reader_text(text: str, before: str = " ") -> str:
+    """Words a screen reader says and the page does not show (the stylesheet's .cf-sr), after `before` (our own
+    punctuation: html_text would strip its space)."""
+    return f'<span class="cf-sr">{before}{html_text(text)}</span>'
 
 
 def _new_tab_note() -> str:
     # Said before the person lands somewhere else: the link leaves this page in a new tab.
-    words = _("(opens a new tab)")
-    return f'<span class="cf-sr"> {html_text(words)}</span>'
+    return _screen_reader_text(_("(opens a new tab)"))
 
 
 def _badge_html(name: str, status: str, link: Callable[[str], str]) -> str:
     # A yes shows a check mark and the feature's name; a screen reader hears the name and "yes" (the mark is
     # hidden from it), as it hears "…: no" and "…: unknown — call to confirm".
-    said_yes = _screen_reader_text(": " + _("yes")) if status == "yes" else ""
+    said_yes = _screen_reader_text(_("yes"), before=": ") if status == "yes" else ""
     return (f'<a class="cf-badge cf-{status}" href="{html_attr(link(name))}" target="_self">'
             f'<span aria-hidden="true">{STATUS_MARK[status]}</span> {html_text(status_text(name, status))}'
             f"{said_yes}</a>")

@@ -28,6 +28,12 @@ def N_(message: str) -> str:
     return message
 
 
+def language_in_link(text: str) -> str | None:
+    """The language a link's `lang=` names ("es", " ES " -> "es"), or None when it is not one we speak."""
+    code = text.strip().lower()
+    return code if code in LANGUAGES else None
+
+
 def set_language(code: str) -> str:
     """Use `code` ("en", "es") for the rest of this run; unknown codes fall back to English. Returns the code used."""
     chosen = code if code in LANGUAGES else DEFAULT_LANGUAGE

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import Browser, Page
+
 from deploy.serve import streamlit_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +42,13 @@ def finder_server(folder: Path, env: dict[str, str] | None = None) -> Iterator[s
         data.write_bytes((ROOT / "data" / "clinics.csv").read_bytes())
     with streamlit_server("app.py", {"CLINIC_FINDER_TILES": "none", "CLINIC_FINDER_DATA": str(data), **(env or {})}) as base:
         yield base
+
+
+@contextmanager
+def browser_page(browser: Browser, width: int = 1366, height: int = 900, phone: bool = False) -> Iterator[Page]:
+    """A page in a fresh browser context (nothing cached, no cookies) of that size; `phone`: touch, mobile."""
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page
 
 from clinic_finder import accounts, auth
-from tests.browser import ARTIFACTS, ROOT, streamlit_server
+from tests.browser import ARTIFACTS, ROOT, browser_page, streamlit_server
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 CARDS = '[data-part="result"] .cf-card, [data-part="maybe"] .cf-card'
@@ -133,9 +133,7 @@ def test_keyboard_alone_reaches_search_filters_results_and_call_links_in_order(s
 def test_a_collapsed_sidebar_takes_no_tab_stop_on_a_phone(server: str, browser: Browser) -> None:
     """At 390 px the sidebar starts collapsed, off the screen: its 15 links took Tabs 2-16 with nothing visible
     focused. Now Tab goes skip link, "Expand sidebar", then the page; opened, the menu is reachable."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
+    with browser_page(browser, 390, 844, phone=True) as page:
         page.goto(f"{server}/?zip=60613&services=evening")
         page.locator(CARDS).first.wait_for(timeout=60_000)
         in_sidebar = []
@@ -148,14 +146,10 @@ def test_a_collapsed_sidebar_takes_no_tab_stop_on_a_phone(server: str, browser: 
         menu.wait_for(timeout=10_000)
         menu.focus()
         assert page.evaluate("() => !!document.activeElement.closest('[data-testid=\"stSidebar\"]')")
-    finally:
-        context.close()
 
 
 def test_a_new_count_is_announced_and_each_card_is_a_heading(server: str, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    try:
+    with browser_page(browser, 1366, 900) as page:
         page.goto(f"{server}/?zip=60613&unknown=0")
         page.locator(CARDS).first.wait_for(timeout=60_000)
         # A screen reader moves from card to card by heading: one h3 per card, named by the clinic.
@@ -170,14 +164,10 @@ def test_a_new_count_is_announced_and_each_card_is_a_heading(server: str, browse
             "before => { const r = document.querySelector(\".st-key-headline [role='status']\");"
             " return r && r.innerText !== before; }", arg=before, timeout=30_000)
         assert page.locator(".st-key-headline [role='status'] h2").inner_text() != before.splitlines()[0]
-    finally:
-        context.close()
 
 
 def test_the_map_is_named_in_the_pages_language(server: str, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    try:
+    with browser_page(browser, 1366, 900) as page:
         page.goto(f"{server}/?zip=60613&lang=es")
         page.locator(CARDS).first.wait_for(timeout=60_000)
         frame = page.locator("iframe[title='streamlit_folium.st_folium']")
@@ -188,16 +178,12 @@ def test_the_map_is_named_in_the_pages_language(server: str, browser: Browser) -
         assert inside.locator("html").get_attribute("lang") == "es"
         assert inside.locator(".leaflet-container").get_attribute("role") == "region"
         assert inside.locator(".leaflet-container").get_attribute("aria-label", timeout=10_000).startswith("Mapa:")
-    finally:
-        context.close()
 
 
 def test_the_list_can_be_skipped_to_reach_the_map(server: str, browser: Browser) -> None:
     """The map comes after every card for the keyboard (the list is its text alternative): a link that shows when
     focused takes the focus straight to the map's frame."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    try:
+    with browser_page(browser, 1366, 900) as page:
         page.goto(f"{server}/?zip=60613&services=evening")
         page.locator(CARDS).first.wait_for(timeout=60_000)
         skip = page.get_by_role("link", name="Skip the list, to the map")
@@ -211,16 +197,12 @@ def test_the_list_can_be_skipped_to_reach_the_map(server: str, browser: Browser)
         assert skip.bounding_box()["x"] > 0  # type: ignore[index]
         page.keyboard.press("Enter")
         assert page.evaluate("() => document.activeElement.title") == "streamlit_folium.st_folium"
-    finally:
-        context.close()
 
 
 def test_choosing_a_place_leaves_the_focus_on_the_new_answer(server: str, browser: Browser) -> None:
     """"Arlington" is in both states: the page asks which one with buttons that go away once one is chosen, and
     the focus fell to the page's body. It goes to the new answer's heading."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    try:
+    with browser_page(browser, 1366, 900) as page:
         page.goto(f"{server}/?zip=Arlington")
         choice = page.get_by_role("button", name="Arlington, TX")
         choice.wait_for(timeout=60_000)
@@ -229,5 +211,3 @@ def test_choosing_a_place_leaves_the_focus_on_the_new_answer(server: str, browse
         page.wait_for_function("() => document.activeElement && document.activeElement.matches('h2.cf-headline')",
                                timeout=30_000)
         assert "Arlington, TX" in page.locator(".st-key-headline [role='status']").inner_text()
-    finally:
-        context.close()

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser import ARTIFACTS, ROOT, finder_server, streamlit_server
+from tests.browser import ARTIFACTS, ROOT, browser_page, finder_server, streamlit_server
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 MARKERS = ".leaflet-marker-icon, .marker-cluster"
@@ -129,9 +129,7 @@ def test_a_markers_label_stays_on_the_map_and_gives_way_to_its_popup(server: str
         "map => { const m = map.getBoundingClientRect(), t = map.querySelector('.leaflet-tooltip')"
         ".getBoundingClientRect(); return t.left >= m.left && t.right <= m.right; }")
     assert inside
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    phone = context.new_page()
-    try:
+    with browser_page(browser, 390, 844, phone=True) as phone:
         phone.goto(f"{server}/?zip=77040&radius=10&services=evening&unknown=0")
         wait_for_results(phone)
         phone.locator(MAP_FRAME).scroll_into_view_if_needed()
@@ -146,8 +144,6 @@ def test_a_markers_label_stays_on_the_map_and_gives_way_to_its_popup(server: str
                 continue
         expect(frame.locator(".leaflet-popup-content")).to_contain_text("17347 Village Green Drive")
         expect(frame.locator(".leaflet-tooltip")).to_have_count(0)
-    finally:
-        context.close()
 
 
 def test_on_a_phone_the_answer_comes_in_the_first_screens_with_big_call_buttons(server: str, browser: Browser) -> None:

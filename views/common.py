@@ -13,7 +13,16 @@ from pathlib import Path
 import streamlit as st
 
 from clinic_finder import explainer, finder
-from clinic_finder.i18n import LANGUAGES, N_, _, current_language, negotiate, set_language, translations
+from clinic_finder.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    current_language,
+    language_in_link,
+    negotiate,
+    set_language,
+    translations,
+)
 from clinic_finder.markdown import html_attr, html_text
 from views.components import html_block, language_buttons
 
@@ -53,8 +62,8 @@ def choose_language() -> str:
 
     `start_page` calls it; so must a widget callback that says anything (a sign-in's answer, a sent note's
     "what happens next"): Streamlit runs callbacks before the script, so before `start_page`."""
-    chosen = st.session_state.get("language_switch") or query().get("lang", "en").strip().lower()
-    return set_language(chosen if chosen in LANGUAGES else "en")
+    chosen = st.session_state.get("language_switch") or language_in_link(query().get("lang", ""))
+    return set_language(chosen or "en")
 
 
 def _language_chosen(code: object) -> None:
