@@ -286,7 +286,26 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                         + '" target="_blank" rel="noopener">' + labels.suggest + '</a>'
                         + '</div>';
                 }
-                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                // A group's icon says only its count ("12"): a screen reader hears what it is and what pressing it
+                // does, in the page's language. Its look is markercluster's own (the default icon function's).
+                var ClusterIcon = null;
+                var options = {{ this.options|tojavascript }};
+                options.iconCreateFunction = function (group) {
+                    ClusterIcon = ClusterIcon || L.DivIcon.extend({
+                        createIcon: function (oldIcon) {
+                            var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+                            icon.setAttribute("aria-label", this.options.label);
+                            return icon;
+                        }
+                    });
+                    var count = group.getChildCount();
+                    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+                    return new ClusterIcon({html: "<div><span>" + count + "</span></div>",
+                                            className: "marker-cluster marker-cluster-" + size,
+                                            iconSize: new L.Point(40, 40),
+                                            label: unescape(labels.cluster).replace("COUNT", count)});
+                };
+                var cluster = L.markerClusterGroup(options);
                 var markers = [];
                 var rows = packed ? packed.split("^") : [];
                 var lat, lon, city, state, zip;
@@ -329,6 +348,8 @@ class ClinicCluster(folium.plugins.MarkerCluster):
             "directions": escape_text(_("Directions")),
             "approx": escape_text(_("Approximate location (centre of ZIP {zip})").format(zip="ZIPCODE")),
             "suggest": escape_text(_("Something wrong? Suggest a correction")),
+            # TRANSLATORS: a group of markers on the map, as a screen reader names it; {count} is 2 or more.
+            "cluster": escape_text(_("{count} programs here: press to zoom in").format(count="COUNT")),
             "limits": {code: escape_text(attendance.limit_sentence(code)) for code in attendance.LIMIT_SENTENCES},
             "notForAges": escape_text(_(attendance.NOT_FOR_AGES).format(ages="AGES")),
             "ages": {value: escape_text(label) for value, label in attendance.age_labels().items()},

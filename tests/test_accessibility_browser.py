@@ -1,7 +1,7 @@
 """Accessibility in a real browser: axe-core finds no WCAG violation on any page (of any impact), and a
 keyboard alone reaches the search, the filters, the results and their call links, in that order; a collapsed
 sidebar takes no Tab stop; a screen reader hears a new count, moves card to card by heading, and hears the map's
-name in the page's language.
+name and what each group of clinics on it is, in the page's language.
 
 axe-core is vendored under tests/vendor/ (see its PROVENANCE.md) and injected into each page.
 """
@@ -178,6 +178,28 @@ def test_the_map_is_named_in_the_pages_language(server: str, browser: Browser) -
         assert inside.locator("html").get_attribute("lang") == "es"
         assert inside.locator(".leaflet-container").get_attribute("role") == "region"
         assert inside.locator(".leaflet-container").get_attribute("aria-label", timeout=10_000).startswith("Mapa:")
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "programs here: press to zoom in"),
+                                             ("es", "programas aquí: pulse para acercar el mapa")])
+def test_a_group_of_clinics_on_the_map_says_what_it_is(server: str, browser: Browser, lang: str, words: str) -> None:
+    """Markercluster's group icons show a count alone ("12"): each is named with its count, what it is and what
+    pressing it does, in the page's language, and pressing Enter on it zooms the map in."""
+    with browser_page(browser, 1366, 900) as page:
+        page.goto(f"{server}/?zip=60613&radius=100&lang={lang}")
+        page.locator(CARDS).first.wait_for(timeout=60_000)
+        inside = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+        groups = inside.locator(".marker-cluster")
+        groups.first.wait_for(timeout=60_000)
+        named = groups.evaluate_all("(icons) => icons.map((icon) => [icon.innerText.trim(), icon.getAttribute('role'),"
+                                    " icon.getAttribute('aria-label')])")
+        assert named and all(role == "button" for _, role, _ in named), named
+        assert all(label == f"{count} {words}" for count, _, label in named), named
+        frame = page.locator("iframe[title='streamlit_folium.st_folium']").element_handle().content_frame()
+        before = frame.evaluate("() => window.map.getZoom()")  # streamlit-folium's name for the frame's map
+        groups.first.focus()
+        page.keyboard.press("Enter")
+        frame.wait_for_function("(before) => window.map.getZoom() > before", arg=before, timeout=10_000)
 
 
 def test_the_list_can_be_skipped_to_reach_the_map(server: str, browser: Browser) -> None:

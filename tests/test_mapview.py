@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import json
 import os
@@ -413,6 +414,59 @@ def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: P
     # The hostile address stays inside the text: its quotes arrive as entities, not as an attribute.
     assert 'Main St&quot; onclick=&quot;alert(3)' in markers[3]["popup"]
 
+
+
+CLUSTER_HARNESS = """
+    const fs = require("fs");
+    let options = null;
+    global.L = {
+      markerClusterGroup: (given) => { options = given; return {addLayers() {}}; },
+      marker: () => ({bindTooltip() {}, bindPopup() {}}),
+      Point: function (x, y) { this.x = x; this.y = y; },
+      DivIcon: {
+        prototype: {createIcon() { return {attributes: {}, setAttribute(k, v) { this.attributes[k] = v; }}; }},
+        extend(methods) {
+          function Icon(opts) { this.options = opts; }
+          Icon.prototype = Object.assign(Object.create(L.DivIcon.prototype), methods);
+          return Icon;
+        },
+      },
+    };
+    eval(fs.readFileSync(process.argv[2], "utf8"));
+    console.log(JSON.stringify([2, 12, 150].map((n) => {
+      const icon = options.iconCreateFunction({getChildCount: () => n});
+      return {className: icon.options.className, html: icon.options.html, size: [icon.options.iconSize.x, icon.options.iconSize.y],
+              label: icon.createIcon().attributes["aria-label"]};
+    })));
+"""
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "12 programs here: press to zoom in"),
+                                                 ("es", "12 programas aquí: pulse para acercar el mapa")])
+def test_a_group_of_clinics_on_the_map_is_named_for_a_screen_reader(
+        clinics: pd.DataFrame, tmp_path: Path, language: str, label: str) -> None:
+    """A cluster's icon says only its count: it is named by what it is and what pressing it does, in the page's
+    language, and keeps markercluster's own look (its default icon's classes, markup and size)."""
+    from clinic_finder import i18n
+
+    def layer_script() -> str:
+        i18n.set_language(language)  # in a copy of this context: the other tests keep English
+        return payload_for(clinics.head(30))["script"]
+
+    script = contextvars.copy_context().run(layer_script)
+    start = script.index("(function () {")
+    layer = script[start : script.index("})();", start) + len("})();")].replace("cluster.addTo(map_div)", "")
+    (tmp_path / "layer.js").write_text(layer, encoding="utf-8")
+    (tmp_path / "harness.js").write_text(CLUSTER_HARNESS, encoding="utf-8")
+    out = subprocess.run(["node", str(tmp_path / "harness.js"), str(tmp_path / "layer.js")],
+                         capture_output=True, text=True, check=True)
+    small, medium, large = json.loads(out.stdout)
+    assert medium["label"] == label
+    assert small["label"].startswith("2 ") and large["label"].startswith("150 ")
+    assert [small["className"], medium["className"], large["className"]] == [
+        "marker-cluster marker-cluster-small", "marker-cluster marker-cluster-medium",
+        "marker-cluster marker-cluster-large"]
+    assert medium["html"] == "<div><span>12</span></div>" and medium["size"] == [40, 40]
 
 
 def test_the_layer_fits_the_view_before_it_draws_the_clinics(clinics: pd.DataFrame) -> None:
