@@ -24,7 +24,11 @@ from clinic_finder.samhsa import (
     RULE_BY_COLUMN,
     RULES,
     SOURCE,
+    UNPUBLISHED_ADDRESS,
+    UNPUBLISHED_NOTE,
+    UNPUBLISHED_STREET,
     code_categories,
+    directory_records,
     directory_name,
     languages_text,
     read_directory,
@@ -267,6 +271,28 @@ def test_every_correction_carries_evidence_and_a_date() -> None:
     assert corrections
     for fix in corrections:
         assert len(fix.evidence) > 40 and fix.said_by and fix.date <= dt.date.today(), fix
+
+
+def test_a_street_address_the_directory_does_not_publish_is_said_so_and_the_row_is_valid() -> None:
+    """SAMHSA writes "- - -" for a street address it withholds (11 facilities, none in IL or TX): the row says the
+    address is not published, in a note too, and the clinics list accepts it (the placeholder starts like a
+    spreadsheet formula, which the schema refuses)."""
+    from clinic_finder.csvfile import validate_records
+
+    directory = read_directory(XLSX)
+    withheld = directory[directory["Street1"] == UNPUBLISHED_STREET]
+    assert len(withheld) == 11 and not withheld["State"].isin({"IL", "TX"}).any()
+    records = directory_records(XLSX, states=sorted(set(withheld["State"])), only_iop=False, corrections=[])
+    by_name = {}
+    for _row, record in records:
+        by_name.setdefault(record["name"], []).append(record)
+    shelter = by_name["Rose Brooks Center"][0]
+    assert (shelter["address"], shelter["city"], shelter["state"]) == (UNPUBLISHED_ADDRESS, "Kansas City", "MO")
+    assert UNPUBLISHED_NOTE in shelter["notes"] and shelter["location_precision"] == "zip"
+    assert sum(r["address"] == UNPUBLISHED_ADDRESS for _, r in records) == 11
+    assert not any(r["address"].startswith("-") for _, r in records)
+    checked = validate_records(records)
+    assert not [p for p in checked.problems if p.column == "address"], [str(p) for p in checked.problems]
 
 
 def test_languages_come_from_the_other_languages_codes() -> None:
