@@ -76,13 +76,33 @@ def test_national_table_is_read_from_the_cache(tmp_path) -> None:
     workbook = tmp_path / "directory.xlsx"
     workbook.write_bytes(b"not really a workbook")
     cached = pd.DataFrame({"id": ["a"]})
-    cache = tmp_path / "cache" / f"national-{bench.file_sha256(workbook)[:16]}.pickle"
+    cache = bench.national_cache(workbook, tmp_path / "cache")
     cache.parent.mkdir()
     cache.write_bytes(pickle.dumps({"clinics": cached, "note": "n"}))
     clinics, note = bench.load_national(workbook, cache.parent)
     pd.testing.assert_frame_equal(clinics, cached)
     assert note == "n"
 
+
+
+def test_the_cache_is_read_anew_when_the_importer_changes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workbook = tmp_path / "directory.xlsx"
+    workbook.write_bytes(b"not really a workbook")
+    before = bench.national_cache(workbook, tmp_path)
+    assert bench.national_cache(workbook, tmp_path) == before
+    monkeypatch.setattr(bench, "_importer_modules", lambda: [bench])  # other code
+    assert bench.national_cache(workbook, tmp_path) != before
+
+
+def test_a_national_file_the_app_refuses_is_not_timed(tiny: bench.BenchData, tmp_path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused file would time the page that says the clinic list is being updated, not the finder."""
+    monkeypatch.setenv("CLINIC_FINDER_DATA", "unused")
+    monkeypatch.setenv("CLINIC_FINDER_TILES", "none")
+    national = tiny.national.copy()
+    national.loc[national.index[0], "address"] = "- - -"  # SAMHSA's mark for an address it does not publish
+    with pytest.raises(RuntimeError, match=r"national file for the page is refused.*address"):
+        bench.run_table(bench.BenchData(tiny.local, national, "synthetic"), ONCE, tmp_path)
 
 @pytest.mark.parametrize(
     ("row", "expected"),
