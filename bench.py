@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -169,7 +170,7 @@ def file_sha256(path: Path) -> str:
 PHONE_COLUMNS = frozenset({"phone", "intake_phone"})
 
 
-def _importer_modules() -> list:  # type: ignore[type-arg]
+def _importer_modules() -> list[ModuleType]:
     from clinic_finder import samhsa, schema
 
     return [samhsa, schema]

@@ -288,16 +288,15 @@ class ClinicCluster(folium.plugins.MarkerCluster):
                 }
                 // A group's icon says only its count ("12"): a screen reader hears what it is and what pressing it
                 // does, in the page's language. Its look is markercluster's own (the default icon function's).
-                var ClusterIcon = null;
+                var ClusterIcon = L.DivIcon.extend({
+                    createIcon: function (oldIcon) {
+                        var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+                        icon.setAttribute("aria-label", this.options.label);
+                        return icon;
+                    }
+                });
                 var options = {{ this.options|tojavascript }};
                 options.iconCreateFunction = function (group) {
-                    ClusterIcon = ClusterIcon || L.DivIcon.extend({
-                        createIcon: function (oldIcon) {
-                            var icon = L.DivIcon.prototype.createIcon.call(this, oldIcon);
-                            icon.setAttribute("aria-label", this.options.label);
-                            return icon;
-                        }
-                    });
                     var count = group.getChildCount();
                     var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
                     return new ClusterIcon({html: "<div><span>" + count + "</span></div>",

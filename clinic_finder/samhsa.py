@@ -282,15 +282,15 @@ def _unique_ids(rows: pd.DataFrame) -> list[str]:
 # ("(AAMA)/Project Tejas"). And "DBA ..." ("Collin County MH/MR Center" / "DBA LifePath Systems") is the name
 # the clinic does business under, the one a person knows it by (the schema's `name`); the directory's name
 # goes into the notes.
+JOINING_WORDS = frozenset({"and", "&", "of", "for", "on", "at", "in", "the", "to", "with"})
+DOING_BUSINESS_AS = re.compile(r"^DBA\s+", re.IGNORECASE)
+
 # What the directory writes for a street address it does not publish (shelters for people escaping violence among
 # them: 11 facilities in the 2023 directory, none in Illinois or Texas), and what the clinics list says instead: the
 # placeholder starts like a spreadsheet formula, which the schema refuses, and it reads as nothing to a visitor.
 UNPUBLISHED_STREET = "- - -"
 UNPUBLISHED_ADDRESS = "Street address not published"
 UNPUBLISHED_NOTE = "The directory does not publish this facility's street address: call for directions."
-
-JOINING_WORDS = frozenset({"and", "&", "of", "for", "on", "at", "in", "the", "to", "with"})
-DOING_BUSINESS_AS = re.compile(r"^DBA\s+", re.IGNORECASE)
 
 
 class DirectoryName(NamedTuple):
@@ -335,7 +335,7 @@ def _record(row: pd.Series, clinic_id: str, source_date: dt.date) -> dict[str, s
     if len(intake_lines) > 1:
         notes.append("Other intake lines: " + ", ".join(intake_lines[1:]) + ".")
     street = row["Street1"]
-    if street.strip() == UNPUBLISHED_STREET:
+    if street == UNPUBLISHED_STREET:
         street = UNPUBLISHED_ADDRESS
         notes.append(UNPUBLISHED_NOTE)
     # Every column the schema has; what the directory cannot say stays blank or unknown.

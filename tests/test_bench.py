@@ -84,7 +84,6 @@ def test_national_table_is_read_from_the_cache(tmp_path) -> None:
     assert note == "n"
 
 
-
 def test_the_cache_is_read_anew_when_the_importer_changes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     workbook = tmp_path / "directory.xlsx"
     workbook.write_bytes(b"not really a workbook")
@@ -103,6 +102,7 @@ def test_a_national_file_the_app_refuses_is_not_timed(tiny: bench.BenchData, tmp
     national.loc[national.index[0], "address"] = "- - -"  # SAMHSA's mark for an address it does not publish
     with pytest.raises(RuntimeError, match=r"national file for the page is refused.*address"):
         bench.run_table(bench.BenchData(tiny.local, national, "synthetic"), ONCE, tmp_path)
+
 
 @pytest.mark.parametrize(
     ("row", "expected"),

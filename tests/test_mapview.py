@@ -376,28 +376,46 @@ def test_payload_matches_streamlit_folium(hostile: pd.DataFrame) -> None:
 
 
 
-def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: Path) -> None:
-    """Run the clinic layer's JavaScript against a stub Leaflet: same ids, escaped popups and tooltips."""
-    script = payload_for(hostile)["script"]
+# A stub of what the clinic layer's script calls of Leaflet: the markers it makes and the cluster's options are kept.
+STUB_LEAFLET = """
+    const fs = require("fs");
+    const markers = [];
+    let options = null;
+    global.L = {
+      markerClusterGroup: (given) => { options = given; return {addLayers: (ms) => markers.push(...ms)}; },
+      marker: (ll) => ({ll, bindTooltip(t) { this.tooltip = t; }, bindPopup(p) { this.popup = p; }}),
+      Point: function (x, y) { this.x = x; this.y = y; },
+      DivIcon: {
+        prototype: {createIcon() { return {attributes: {}, setAttribute(k, v) { this.attributes[k] = v; }}; }},
+        extend(methods) {
+          function Icon(opts) { this.options = opts; }
+          Icon.prototype = Object.assign(Object.create(L.DivIcon.prototype), methods);
+          return Icon;
+        },
+      },
+    };
+    eval(fs.readFileSync(process.argv[2], "utf8"));
+"""
+
+
+def run_layer_in_node(script: str, report: str, tmp_path: Path) -> str:
+    """Run the clinic layer's part of a map's `script` in node against STUB_LEAFLET, then `report` (JavaScript
+    that prints what the test reads); returns what it printed."""
     start = script.index("(function () {")
     layer = script[start : script.index("})();", start) + len("})();")].replace("cluster.addTo(map_div)", "")
     (tmp_path / "layer.js").write_text(layer, encoding="utf-8")
-    harness = """
-        const fs = require("fs");
-        const markers = [];
-        global.L = {
-          markerClusterGroup: () => ({addLayers: (ms) => markers.push(...ms)}),
-          marker: (ll) => ({ll, bindTooltip(t) { this.tooltip = t; }, bindPopup(p) { this.popup = p; }}),
-        };
-        eval(fs.readFileSync(process.argv[2], "utf8"));
+    (tmp_path / "harness.js").write_text(STUB_LEAFLET + report, encoding="utf-8")
+    return subprocess.run(["node", str(tmp_path / "harness.js"), str(tmp_path / "layer.js")],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: Path) -> None:
+    """Run the clinic layer's JavaScript against a stub Leaflet: same ids, escaped popups and tooltips."""
+    out = run_layer_in_node(payload_for(hostile)["script"], """
         console.log(JSON.stringify(markers.map((m) => ({id: m.clinic.id, ll: m.ll, tooltip: m.tooltip,
                                                          popup: m.popup(m)}))));
-    """
-    (tmp_path / "harness.js").write_text(harness, encoding="utf-8")
-    out = subprocess.run(
-        ["node", str(tmp_path / "harness.js"), str(tmp_path / "layer.js")], capture_output=True, text=True, check=True
-    )
-    markers = json.loads(out.stdout)
+    """, tmp_path)
+    markers = json.loads(out)
     assert [m["id"] for m in markers] == list(hostile["id"])
     for marker, (_, clinic) in zip(markers, hostile.iterrows(), strict=True):
         assert marker["ll"] == pytest.approx([clinic["lat"], clinic["lon"]])
@@ -415,32 +433,6 @@ def test_browser_side_decoding_matches_python(hostile: pd.DataFrame, tmp_path: P
     assert 'Main St&quot; onclick=&quot;alert(3)' in markers[3]["popup"]
 
 
-
-CLUSTER_HARNESS = """
-    const fs = require("fs");
-    let options = null;
-    global.L = {
-      markerClusterGroup: (given) => { options = given; return {addLayers() {}}; },
-      marker: () => ({bindTooltip() {}, bindPopup() {}}),
-      Point: function (x, y) { this.x = x; this.y = y; },
-      DivIcon: {
-        prototype: {createIcon() { return {attributes: {}, setAttribute(k, v) { this.attributes[k] = v; }}; }},
-        extend(methods) {
-          function Icon(opts) { this.options = opts; }
-          Icon.prototype = Object.assign(Object.create(L.DivIcon.prototype), methods);
-          return Icon;
-        },
-      },
-    };
-    eval(fs.readFileSync(process.argv[2], "utf8"));
-    console.log(JSON.stringify([2, 12, 150].map((n) => {
-      const icon = options.iconCreateFunction({getChildCount: () => n});
-      return {className: icon.options.className, html: icon.options.html, size: [icon.options.iconSize.x, icon.options.iconSize.y],
-              label: icon.createIcon().attributes["aria-label"]};
-    })));
-"""
-
-
 @pytest.mark.parametrize(("language", "label"), [("en", "12 programs here: press to zoom in"),
                                                  ("es", "12 programas aquí: pulse para acercar el mapa")])
 def test_a_group_of_clinics_on_the_map_is_named_for_a_screen_reader(
@@ -453,14 +445,15 @@ def test_a_group_of_clinics_on_the_map_is_named_for_a_screen_reader(
         i18n.set_language(language)  # in a copy of this context: the other tests keep English
         return payload_for(clinics.head(30))["script"]
 
-    script = contextvars.copy_context().run(layer_script)
-    start = script.index("(function () {")
-    layer = script[start : script.index("})();", start) + len("})();")].replace("cluster.addTo(map_div)", "")
-    (tmp_path / "layer.js").write_text(layer, encoding="utf-8")
-    (tmp_path / "harness.js").write_text(CLUSTER_HARNESS, encoding="utf-8")
-    out = subprocess.run(["node", str(tmp_path / "harness.js"), str(tmp_path / "layer.js")],
-                         capture_output=True, text=True, check=True)
-    small, medium, large = json.loads(out.stdout)
+    out = run_layer_in_node(contextvars.copy_context().run(layer_script), """
+        console.log(JSON.stringify([2, 12, 150].map((n) => {
+          const icon = options.iconCreateFunction({getChildCount: () => n});
+          return {className: icon.options.className, html: icon.options.html,
+                  size: [icon.options.iconSize.x, icon.options.iconSize.y],
+                  label: icon.createIcon().attributes["aria-label"]};
+        })));
+    """, tmp_path)
+    small, medium, large = json.loads(out)
     assert medium["label"] == label
     assert small["label"].startswith("2 ") and large["label"].startswith("150 ")
     assert [small["className"], medium["className"], large["className"]] == [
